@@ -1,0 +1,162 @@
+/**
+ * From the bytes of a safetensors file to a model the engine can fuse, run and export. The spec
+ * comes from the file's `__metadata__` when present (the only way to say strides other than
+ * Apple's), otherwise it is recognised from the keys and shapes alone.
+ */
+import { WeightsError } from './errors';
+import { readSafetensors, writeSafetensors } from './safetensors';
+import { SPEC_FORMAT, validateSpec, variantSpec, VARIANTS, type Form, type MobileOneSpec, type StageSpec } from './spec';
+import type { Tensor } from './tensor';
+import { detectForm, readFusedModel, readUnfusedModel, toStateDict, type FusedModel, type Model, type StateDict, type UnfusedModel } from './weights';
+
+export interface Checkpoint {
+	spec: MobileOneSpec;
+	specSource: 'metadata' | 'inferred';
+	form: Form;
+	model: UnfusedModel | FusedModel;
+	/** Class names in output order, when the file says. */
+	labels: string[] | null;
+	/** Per-channel normalization of RGB in [0, 1], when the file says. */
+	mean: number[] | null;
+	std: number[] | null;
+	source: string | null;
+	metadata: Record<string, string>;
+	/** Integer buffers such as `num_batches_tracked`, accepted and not used. */
+	ignoredKeys: string[];
+	/** Float tensors the spec has no place for. */
+	unusedKeys: string[];
+}
+
+/** Strip the `module.` prefix that nn.DataParallel checkpoints carry. */
+function normalizeKeys(tensors: Map<string, Tensor>): StateDict {
+	const keys = [...tensors.keys()];
+	if (keys.length === 0 || !keys.every((k) => k.startsWith('module.'))) return tensors;
+	return new Map(keys.map((k) => [k.slice('module.'.length), tensors.get(k)!]));
+}
+
+const BLOCK_KEY = /^stage(\d+)(?:\.(\d+))?\.(rbr_conv\.(\d+)\.conv|rbr_scale\.conv|rbr_skip|reparam_conv|se\.reduce)\.weight$/;
+
+/**
+ * Recognise an Apple-structured MobileOne from keys and shapes alone: widths, blocks per stage,
+ * k, SE, classes. Strides cannot be read from weights; a stage whose first depthwise block has a
+ * BN skip must have stride 1, otherwise Apple's 2 is assumed (and the stem's 2).
+ */
+export function inferSpec(sd: StateDict): MobileOneSpec {
+	const form = detectForm(sd);
+	const stem = sd.get(form === 'fused' ? 'stage0.reparam_conv.weight' : 'stage0.rbr_conv.0.conv.weight');
+	if (!stem || stem.shape.length !== 4)
+		throw new WeightsError('not-mobileone', 'no MobileOne stem: expected "stage0.rbr_conv.0.conv.weight" or "stage0.reparam_conv.weight"');
+	const linear = sd.get('linear.weight');
+	if (!linear || linear.shape.length !== 2) throw new WeightsError('not-mobileone', 'no classifier: expected "linear.weight" of shape [classes, features]');
+
+	// stage → block index → what that block has
+	const stages = new Map<number, Map<number, { k: number; se: boolean; skip: boolean; width: number }>>();
+	let stemK = 0;
+	for (const [key, t] of sd) {
+		const m = BLOCK_KEY.exec(key);
+		if (!m) continue;
+		const stage = Number(m[1]);
+		if (stage === 0) {
+			if (m[2] === undefined && m[4] !== undefined) stemK++;
+			continue;
+		}
+		if (m[2] === undefined) continue;
+		if (stage > 16 || Number(m[2]) > 1024) throw new WeightsError('bad-spec', `"${key}": stage or block index out of range`);
+		const blocks = stages.get(stage) ?? new Map();
+		stages.set(stage, blocks);
+		const b = blocks.get(Number(m[2])) ?? { k: 0, se: false, skip: false, width: 0 };
+		blocks.set(Number(m[2]), b);
+		if (m[4] !== undefined) b.k++;
+		if (m[3] === 'se.reduce') b.se = true;
+		if (m[3] === 'rbr_skip') b.skip = true;
+		if ((m[4] !== undefined && m[4] === '0') || m[3] === 'reparam_conv') b.width = t.shape[0] ?? 0;
+	}
+	const stageSpecs: StageSpec[] = [];
+	for (let s = 1; s <= stages.size; s++) {
+		const blocks = stages.get(s);
+		if (!blocks) throw new WeightsError('not-mobileone', `stages are not numbered 1…${stages.size}: "stage${s}" is missing`);
+		const n = blocks.size;
+		if (n % 2 !== 0 || [...blocks.keys()].some((i) => i >= n))
+			throw new WeightsError('not-mobileone', `stage${s} does not alternate depthwise and pointwise blocks (${n} blocks)`);
+		const first = blocks.get(0)!;
+		const last = blocks.get(n - 1)!;
+		const k = form === 'fused' ? 1 : first.k;
+		let seBlocks = 0;
+		for (let p = n / 2 - 1; p >= 0 && blocks.get(2 * p)!.se; p--) seBlocks++;
+		for (const [i, b] of blocks) {
+			if (form === 'unfused' && b.k !== k) throw new WeightsError('bad-spec', `stage${s}.${i} has ${b.k} conv branches, stage${s}.0 has ${k}`);
+			const pair = Math.floor(i / 2);
+			if (b.se !== pair >= n / 2 - seBlocks) throw new WeightsError('bad-spec', `stage${s}.${i}: squeeze-excite only on the last pairs of a stage is supported`);
+		}
+		stageSpecs.push({ width: last.width, blocks: n / 2, stride: form === 'unfused' && first.skip ? 1 : 2, k, seBlocks });
+	}
+	if (stageSpecs.length === 0) throw new WeightsError('not-mobileone', 'no stages: expected keys like "stage1.0.rbr_conv.0.conv.weight"');
+	const spec = validateSpec({
+		format: SPEC_FORMAT,
+		name: 'mobileone (recognised from weights)',
+		inChannels: stem.shape[1],
+		inputSize: 224,
+		numClasses: linear.shape[0],
+		stem: { width: stem.shape[0], stride: 2, k: form === 'fused' ? 1 : stemK },
+		stages: stageSpecs
+	});
+	const variant = VARIANTS.find((v) => sameArchitecture(spec, variantSpec(v, spec.numClasses)));
+	return variant ? { ...spec, name: `mobileone-${variant}` } : spec;
+}
+
+function sameArchitecture(a: MobileOneSpec, b: MobileOneSpec): boolean {
+	return JSON.stringify({ ...a, name: '' }) === JSON.stringify({ ...b, name: '' });
+}
+
+function parseJsonField(metadata: Record<string, string>, field: string): unknown {
+	const raw = metadata[field];
+	if (raw === undefined) return undefined;
+	try {
+		return JSON.parse(raw);
+	} catch {
+		throw new WeightsError('bad-metadata', `metadata "${field}" is not valid JSON`);
+	}
+}
+
+function numberList(metadata: Record<string, string>, field: string, n: number): number[] | null {
+	const v = parseJsonField(metadata, field);
+	if (v === undefined) return null;
+	if (!Array.isArray(v) || v.length !== n || !v.every((x) => typeof x === 'number' && Number.isFinite(x)))
+		throw new WeightsError('bad-metadata', `metadata "${field}" must be a list of ${n} numbers`);
+	return v as number[];
+}
+
+export function loadCheckpoint(bytes: Uint8Array): Checkpoint {
+	const file = readSafetensors(bytes);
+	const sd = normalizeKeys(file.tensors);
+	const form = detectForm(sd);
+	const rawSpec = parseJsonField(file.metadata, 'spec');
+	const spec = rawSpec === undefined ? inferSpec(sd) : validateSpec(rawSpec);
+	const model = form === 'fused' ? readFusedModel(sd, spec) : readUnfusedModel(sd, spec);
+	const used = new Set(toStateDict(model).keys());
+	const labelsRaw = parseJsonField(file.metadata, 'labels');
+	let labels: string[] | null = null;
+	if (labelsRaw !== undefined) {
+		if (!Array.isArray(labelsRaw) || labelsRaw.length !== spec.numClasses || !labelsRaw.every((l) => typeof l === 'string'))
+			throw new WeightsError('bad-metadata', `metadata "labels" must be a list of ${spec.numClasses} strings`);
+		labels = labelsRaw as string[];
+	}
+	return {
+		spec,
+		specSource: rawSpec === undefined ? 'inferred' : 'metadata',
+		form,
+		model,
+		labels,
+		mean: numberList(file.metadata, 'mean', spec.inChannels),
+		std: numberList(file.metadata, 'std', spec.inChannels),
+		source: file.metadata.source ?? null,
+		metadata: file.metadata,
+		ignoredKeys: file.ignored,
+		unusedKeys: [...sd.keys()].filter((k) => !used.has(k))
+	};
+}
+
+/** A model as safetensors bytes under Apple's keys, with the spec (and any extra fields) in metadata. */
+export function saveCheckpoint(model: Model, extra: Record<string, string> = {}): Uint8Array {
+	return writeSafetensors(toStateDict(model), { ...extra, spec: JSON.stringify(model.spec) });
+}
