@@ -236,6 +236,14 @@ export function validateSpec(raw: unknown): MobileOneSpec {
 		};
 	});
 	if (total > MAX_BLOCKS) bad(`${total} blocks is more than the ${MAX_BLOCKS} this tool accepts`);
+	// SE squeezes to ⌊C/16⌋ channels and sits on both halves of a pair: below 16 channels it would
+	// squeeze to nothing, which Apple's code builds but no runtime can run meaningfully.
+	let planes = stem.width;
+	stages.forEach((st, i) => {
+		if (st.seBlocks > 0 && seChannels(Math.min(planes, st.width)) === 0)
+			bad(`stages[${i}] has squeeze-excite on fewer than ${1 / SE_RATIO} channels`);
+		planes = st.width;
+	});
 	return {
 		format: SPEC_FORMAT,
 		name: typeof o.name === 'string' ? o.name.slice(0, 100) : 'mobileone',

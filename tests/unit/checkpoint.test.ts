@@ -11,10 +11,10 @@ const small = validateSpec({
 	name: 'small',
 	inputSize: 16,
 	numClasses: 5,
-	stem: { width: 6, stride: 2, k: 1 },
+	stem: { width: 16, stride: 2, k: 1 },
 	stages: [
-		{ width: 6, blocks: 2, stride: 2, k: 3, seBlocks: 0 },
-		{ width: 10, blocks: 3, stride: 2, k: 3, seBlocks: 2 }
+		{ width: 16, blocks: 2, stride: 2, k: 3, seBlocks: 0 },
+		{ width: 20, blocks: 3, stride: 2, k: 3, seBlocks: 2 }
 	]
 });
 
@@ -86,7 +86,7 @@ describe('checkpoints', () => {
 		expectError(() => loadCheckpoint(without('stage2.3.rbr_conv.1.bn.running_var')), 'missing-key', /stage2\.3\.rbr_conv\.1\.bn\.running_var/);
 		expectError(() => loadCheckpoint(without('linear.weight')), 'missing-key', /linear\.weight/);
 		expectError(() => loadCheckpoint(writeSafetensors(new Map([['fc.weight', { shape: [2, 2], data: new Float32Array(4) }]]))), 'not-mobileone');
-		const wrongSpec = { ...small, stages: [{ ...small.stages[0], width: 7 }, small.stages[1]] };
+		const wrongSpec = { ...small, stages: [{ ...small.stages[0], width: 17 }, small.stages[1]] };
 		expectError(() => loadCheckpoint(writeSafetensors(sd, { spec: JSON.stringify(wrongSpec) })), 'unexpected-shape', /shape/);
 		expectError(() => loadCheckpoint(writeSafetensors(sd, { spec: '{not json' })), 'bad-metadata', /spec/);
 		expectError(() => loadCheckpoint(writeSafetensors(sd, { labels: '["only one"]' })), 'bad-metadata', /labels/);

@@ -10,17 +10,18 @@ import { maxAbs, maxAbsDiff, type Tensor } from '../../src/lib/tensor';
 function randomSpec(seed: number): MobileOneSpec {
 	const r = seededRandom(seed);
 	const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+	// widths of 16 or more now and then, since SE squeezes to ⌊C/16⌋ channels
+	const width = () => (r() < 0.6 ? int(2, 10) : int(16, 20));
+	const stem = { width: width(), stride: int(1, 2), k: int(1, 5) };
+	let planes = stem.width;
 	const stages = Array.from({ length: int(1, 3) }, () => {
 		const blocks = int(1, 2);
-		return { width: int(2, 10), blocks, stride: int(1, 2), k: int(1, 5), seBlocks: int(0, blocks) };
+		const w = width();
+		const se = Math.min(planes, w) >= 16 ? int(0, blocks) : 0;
+		planes = w;
+		return { width: w, blocks, stride: int(1, 2), k: int(1, 5), seBlocks: se };
 	});
-	return validateSpec({
-		name: `random-${seed}`,
-		inputSize: int(8, 12),
-		numClasses: int(2, 6),
-		stem: { width: int(2, 10), stride: int(1, 2), k: int(1, 5) },
-		stages
-	});
+	return validateSpec({ name: `random-${seed}`, inputSize: int(8, 12), numClasses: int(2, 6), stem, stages });
 }
 
 function relClose(a: Tensor, b: Tensor) {

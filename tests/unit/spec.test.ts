@@ -39,7 +39,8 @@ describe('MobileOne spec', () => {
 			[{ ...ok, stages: [] }, /stages/],
 			[{ ...ok, stages: [{ width: 8, blocks: 1, seBlocks: 2 }] }, /seBlocks/],
 			[{ ...ok, stages: [{ width: 8.5, blocks: 1 }] }, /width/],
-			[{ ...ok, format: 'other/2' }, /format/]
+			[{ ...ok, format: 'other/2' }, /format/],
+			[{ ...ok, stages: [{ width: 8, blocks: 1, seBlocks: 1 }] }, /squeeze-excite on fewer than 16 channels/]
 		];
 		for (const [raw, msg] of bad) {
 			expect(() => validateSpec(raw)).toThrow(WeightsError);

@@ -46,9 +46,9 @@ describe.skipIf(!torchAvailable)('PyTorch and the TypeScript engine agree', () =
 			name: 'crosscheck',
 			inputSize: 16,
 			numClasses: 6,
-			stem: { width: 8, stride: 1, k: 2 },
+			stem: { width: 16, stride: 1, k: 2 },
 			stages: [
-				{ width: 8, blocks: 2, stride: 1, k: 3, seBlocks: 0 },
+				{ width: 16, blocks: 2, stride: 1, k: 3, seBlocks: 0 },
 				{ width: 32, blocks: 2, stride: 2, k: 3, seBlocks: 1 }
 			]
 		});
