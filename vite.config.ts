@@ -1,4 +1,5 @@
 import { sveltekit } from '@sveltejs/kit/vite';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -11,10 +12,35 @@ const isolationHeaders = {
 	'Cross-Origin-Embedder-Policy': 'require-corp'
 };
 
+/**
+ * `server.headers` covers the files Vite serves itself, but not the pages SvelteKit renders in dev,
+ * so this middleware, which runs before SvelteKit's, sets the headers on every response.
+ */
+const crossOriginIsolation: Plugin = {
+	name: 'mobileone-lab:cross-origin-isolation',
+	configureServer(server) {
+		server.middlewares.use((_req, res, next) => {
+			for (const [k, v] of Object.entries(isolationHeaders)) res.setHeader(k, v);
+			next();
+		});
+	},
+	configurePreviewServer(server) {
+		server.middlewares.use((_req, res, next) => {
+			for (const [k, v] of Object.entries(isolationHeaders)) res.setHeader(k, v);
+			next();
+		});
+	}
+};
+
 export default defineConfig({
-	plugins: [sveltekit()],
+	plugins: [crossOriginIsolation, sveltekit()],
 	server: { headers: isolationHeaders },
 	preview: { headers: isolationHeaders },
+	build: {
+		// Keep fonts as files: Vite would inline the small ones as data: URLs, which the CSP
+		// (font loads fall back to default-src 'self') rightly refuses.
+		assetsInlineLimit: (file) => (/\.(woff2?|ttf|otf)$/i.test(file) ? false : undefined)
+	},
 	test: {
 		projects: [
 			{

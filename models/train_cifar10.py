@@ -242,9 +242,14 @@ def finish(model: nn.Module, xte: torch.Tensor, yte: torch.Tensor, history: list
     conf = torch.zeros(10, 10, dtype=torch.int64)
     for t, p in zip(yte.tolist(), pred_f.tolist()):
         conf[t, p] += 1
+    source = (f"CIFAR-10 JPEG copy (Krizhevsky 2009), 50,000 train images; recipe models/train_cifar10.py "
+              f"({args.epochs} epochs, SGD, cosine); commit {git_commit()}")
     metrics = {
         "spec": SPEC,
         "labels": LABELS,
+        "mean": MEAN,
+        "std": STD,
+        "source": source,
         "testImages": len(yte),
         "top1Unfused": round(100 * (pred_u == yte).float().mean().item(), 2),
         "top1Fused": round(100 * (pred_f == yte).float().mean().item(), 2),
@@ -264,8 +269,6 @@ def finish(model: nn.Module, xte: torch.Tensor, yte: torch.Tensor, history: list
         "trainSeconds": round(train_seconds),
         "history": history,
     }
-    source = (f"CIFAR-10 JPEG copy (Krizhevsky 2009), 50,000 train images; recipe models/train_cifar10.py "
-              f"({args.epochs} epochs, SGD, cosine); commit {git_commit()}")
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     write_safetensors(HERE / "mobileone-cifar10.safetensors", tensors, {
         "spec": json.dumps(SPEC), "labels": json.dumps(LABELS), "mean": json.dumps(MEAN),
@@ -273,6 +276,9 @@ def finish(model: nn.Module, xte: torch.Tensor, yte: torch.Tensor, history: list
     })
     (HERE / "mobileone-cifar10.metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     draw_figures(metrics)
+    from model_card import main as write_card
+    sys.argv = [sys.argv[0]]
+    write_card()
     print(json.dumps({k: metrics[k] for k in ("top1Unfused", "top1Fused", "agreement", "paramsTrainTime", "paramsFused")}))
 
 

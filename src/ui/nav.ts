@@ -1,0 +1,45 @@
+/** The site's sections, in header order. Used by the header, the landing page and the e2e test. */
+export interface Section {
+	href: string;
+	label: string;
+	/** Label for the header on narrow screens. */
+	short: string;
+	/** One line for cards. */
+	blurb: string;
+	/** 'building' while the page is only an announcement; cards show a badge. */
+	status: 'building' | 'ready';
+}
+
+export const SECTIONS: readonly Section[] = [
+	{
+		href: '/explorer',
+		label: 'Fusion explorer',
+		short: 'Explorer',
+		blurb:
+			'Step through one block: fold each BatchNorm into its conv, pad the 1×1, turn the skip into a kernel, and add them up.',
+		status: 'building'
+	},
+	{
+		href: '/latency',
+		label: 'Latency lab',
+		short: 'Latency',
+		blurb:
+			'Time the branchy train-time graph against the fused one in your own browser, with warm-up, medians and spread.',
+		status: 'building'
+	},
+	{
+		href: '/classify',
+		label: 'Classify',
+		short: 'Classify',
+		blurb:
+			'Show our small CIFAR-10 MobileOne an image of your own and see its ten class scores. The image stays on your device.',
+		status: 'building'
+	},
+	{
+		href: '/model',
+		label: 'Model',
+		short: 'Model',
+		blurb: 'The model card: the small MobileOne we trained on CIFAR-10, how it was trained, how it scores, and its limits.',
+		status: 'building'
+	}
+];

@@ -1,0 +1,183 @@
+/**
+ * End-to-end helpers: a tiny static server for the adapter-static build and a headless Chromium.
+ * No dependencies beyond node:* and playwright-core; the browser is the system's /usr/bin/chromium
+ * (apt-get install chromium), never a downloaded one.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { extname, join, resolve, sep } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { chromium, type BrowserContext } from 'playwright-core';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const MIME: Record<string, string> = {
+	'.html': 'text/html; charset=utf-8',
+	'.js': 'text/javascript; charset=utf-8',
+	'.mjs': 'text/javascript; charset=utf-8',
+	'.css': 'text/css; charset=utf-8',
+	'.json': 'application/json; charset=utf-8',
+	'.map': 'application/json; charset=utf-8',
+	'.txt': 'text/plain; charset=utf-8',
+	'.svg': 'image/svg+xml',
+	'.png': 'image/png',
+	'.jpg': 'image/jpeg',
+	'.jpeg': 'image/jpeg',
+	'.webp': 'image/webp',
+	'.gif': 'image/gif',
+	'.ico': 'image/x-icon',
+	'.woff': 'font/woff',
+	'.woff2': 'font/woff2',
+	'.ttf': 'font/ttf',
+	'.wasm': 'application/wasm',
+	'.onnx': 'application/octet-stream',
+	'.safetensors': 'application/octet-stream',
+	'.bin': 'application/octet-stream'
+};
+
+export interface StaticServer {
+	/** Base URL without a trailing slash, e.g. http://127.0.0.1:41234 */
+	url: string;
+	close(): Promise<void>;
+}
+
+export interface StaticServerOptions {
+	/** Send COOP/COEP so the page is cross-origin isolated (wasm threads). Default true. */
+	isolated?: boolean;
+}
+
+async function isFile(path: string): Promise<boolean> {
+	try {
+		return (await stat(path)).isFile();
+	} catch {
+		return false;
+	}
+}
+
+/**
+ * Serve a static build the way a plain static host would: `/x` → `x`, `x.html` or `x/index.html`;
+ * anything else is a 404 (no SPA fallback, so a broken link fails loudly).
+ * Binds 127.0.0.1 on a random free port.
+ */
+export async function startStaticServer(
+	dir = 'build',
+	{ isolated = true }: StaticServerOptions = {}
+): Promise<StaticServer> {
+	const root = resolve(dir);
+	if (!(await stat(root).catch(() => null))?.isDirectory()) {
+		throw new Error(`startStaticServer: ${root} is not a directory; run \`vite build\` first`);
+	}
+
+	async function locate(pathname: string): Promise<string | null> {
+		let decoded: string;
+		try {
+			decoded = decodeURIComponent(pathname);
+		} catch {
+			return null;
+		}
+		if (decoded.includes('\0')) return null;
+		const base = resolve(root, '.' + decoded);
+		if (base !== root && !base.startsWith(root + sep)) return null; // path traversal
+		const candidates = decoded.endsWith('/')
+			? [join(base, 'index.html')]
+			: [base, base + '.html', join(base, 'index.html')];
+		for (const c of candidates) if (await isFile(c)) return c;
+		return null;
+	}
+
+	async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+		const headers: Record<string, string> = {
+			'X-Content-Type-Options': 'nosniff',
+			'Cache-Control': 'no-store'
+		};
+		if (isolated) {
+			headers['Cross-Origin-Opener-Policy'] = 'same-origin';
+			headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
+			headers['Cross-Origin-Resource-Policy'] = 'same-origin';
+		}
+		if (req.method !== 'GET' && req.method !== 'HEAD') {
+			res.writeHead(405, { ...headers, Allow: 'GET, HEAD' }).end();
+			return;
+		}
+		const { pathname } = new URL(req.url ?? '/', 'http://127.0.0.1');
+		const file = await locate(pathname);
+		if (!file) {
+			res
+				.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' })
+				.end(req.method === 'HEAD' ? undefined : `404 Not Found: ${pathname}\n`);
+			return;
+		}
+		const { size } = await stat(file);
+		res.writeHead(200, {
+			...headers,
+			'Content-Type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream',
+			'Content-Length': String(size)
+		});
+		if (req.method === 'HEAD') {
+			res.end();
+			return;
+		}
+		createReadStream(file)
+			.on('error', () => res.destroy())
+			.pipe(res);
+	}
+
+	const server = createServer((req, res) => {
+		handle(req, res).catch(() => {
+			if (!res.headersSent) res.writeHead(500).end();
+			else res.destroy();
+		});
+	});
+	await new Promise<void>((ok, fail) => {
+		server.once('error', fail);
+		server.listen(0, '127.0.0.1', () => ok());
+	});
+	const { port } = server.address() as AddressInfo;
+	return {
+		url: `http://127.0.0.1:${port}`,
+		close: () =>
+			new Promise<void>((ok, fail) => {
+				server.closeAllConnections();
+				server.close((err) => (err ? fail(err) : ok()));
+			})
+	};
+}
+
+export interface LaunchedBrowser {
+	context: BrowserContext;
+	/** Close the browser and delete its temporary profile. */
+	close(): Promise<void>;
+}
+
+/** Headless system Chromium with a throwaway profile and no background network chatter. */
+export async function launchBrowser(): Promise<LaunchedBrowser> {
+	const profile = await mkdtemp(join(tmpdir(), 'mobileone-lab-e2e-'));
+	let context: BrowserContext;
+	try {
+		context = await chromium.launchPersistentContext(profile, {
+			executablePath: CHROMIUM_PATH,
+			headless: true,
+			args: [
+				'--no-sandbox',
+				'--disable-gpu',
+				'--disable-quic',
+				'--no-first-run',
+				'--disable-background-networking',
+				'--disable-component-update',
+				'--disable-sync'
+			]
+		});
+	} catch (err) {
+		await rm(profile, { recursive: true, force: true });
+		throw err;
+	}
+	return {
+		context,
+		close: async () => {
+			await context.close().catch(() => {});
+			await rm(profile, { recursive: true, force: true });
+		}
+	};
+}

@@ -1,0 +1,245 @@
+/**
+ * Smoke test of the static build (run `vite build` first; `npm run test:e2e` does).
+ * Every route: loads from a plain static server, right title and h1, no console errors, no failed
+ * requests, nothing fetched from anywhere but 127.0.0.1, cross-origin isolated, CSP in place, and
+ * no serious or critical axe-core violations. Also saves screenshots of the landing page to
+ * test-results/screenshots/ for a human to look at.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { Page } from 'playwright-core';
+import { launchBrowser, startStaticServer, type LaunchedBrowser, type StaticServer } from './harness';
+import { SECTIONS } from '../../src/ui/nav';
+
+const require = createRequire(import.meta.url);
+const AXE_PATH = require.resolve('axe-core/axe.min.js');
+const SCREENSHOTS = 'test-results/screenshots';
+
+interface Route {
+	path: string;
+	title: RegExp;
+	h1: RegExp;
+}
+
+const ROUTES: Route[] = [
+	{ path: '/', title: /^MobileOne Lab/, h1: /Train with many branches\.\s*Run with one conv\./ },
+	...SECTIONS.map((s) => ({
+		path: s.href,
+		title: new RegExp(`^${s.label} · MobileOne Lab$`),
+		h1: new RegExp(`^${s.label}$`)
+	}))
+];
+
+interface Watch {
+	consoleErrors: string[];
+	failedRequests: string[];
+	external: string[];
+}
+
+let server: StaticServer;
+let browser: LaunchedBrowser;
+/** Requests to anything but the test server, across the whole browser context. */
+const externalRequests: string[] = [];
+
+beforeAll(async () => {
+	server = await startStaticServer('build', { isolated: true });
+	browser = await launchBrowser();
+	// Nothing may leave 127.0.0.1: record and block every other request.
+	await browser.context.route('**/*', async (route) => {
+		const url = new URL(route.request().url());
+		if (url.protocol === 'data:' || url.protocol === 'blob:' || url.hostname === '127.0.0.1') {
+			await route.continue();
+		} else {
+			externalRequests.push(url.href);
+			await route.abort('blockedbyclient');
+		}
+	});
+});
+
+afterAll(async () => {
+	await browser?.close();
+	await server?.close();
+});
+
+async function openPage(path: string, viewport = { width: 1280, height: 800 }) {
+	const page = await browser.context.newPage();
+	await page.setViewportSize(viewport);
+	const watch: Watch = { consoleErrors: [], failedRequests: [], external: [] };
+	page.on('console', (msg) => {
+		if (msg.type() === 'error') watch.consoleErrors.push(msg.text());
+	});
+	page.on('pageerror', (err) => watch.consoleErrors.push(`pageerror: ${err.message}`));
+	page.on('requestfailed', (req) =>
+		watch.failedRequests.push(`${req.url()} (${req.failure()?.errorText ?? 'failed'})`)
+	);
+	page.on('response', (res) => {
+		if (res.status() >= 400) watch.failedRequests.push(`${res.url()} (HTTP ${res.status()})`);
+	});
+	page.on('request', (req) => {
+		const url = new URL(req.url());
+		if (!['data:', 'blob:'].includes(url.protocol) && url.hostname !== '127.0.0.1') {
+			watch.external.push(req.url());
+		}
+	});
+	const response = await page.goto(server.url + path, { waitUntil: 'networkidle' });
+	expect(response?.status(), `HTTP status of ${path}`).toBe(200);
+	await page.evaluate(() => document.fonts.ready.then(() => undefined));
+	return { page, watch };
+}
+
+async function seriousAxeViolations(page: Page) {
+	// page.addScriptTag({ path }) inserts an inline <script>, which our CSP (script-src 'self' plus
+	// hashes of SvelteKit's own bootstrap) correctly refuses, and the refusal would itself be a
+	// console error. Evaluating the source over the DevTools protocol is exempt from page CSP.
+	await page.evaluate(await readFile(AXE_PATH, 'utf8'));
+	const { violations, passes } = await page.evaluate(async () => {
+		// @ts-expect-error injected above
+		const r = await window.axe.run(document, { resultTypes: ['violations'] });
+		return {
+			passes: (r.passes as unknown[]).length,
+			violations: r.violations as {
+				id: string;
+				impact: string | null;
+				help: string;
+				nodes: { target: unknown[] }[];
+			}[]
+		};
+	});
+	expect(passes, 'axe-core ran its rules').toBeGreaterThan(10);
+	return violations
+		.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+		.map((v) => `${v.impact} ${v.id}: ${v.help} @ ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+describe('static build', () => {
+	for (const route of ROUTES) {
+		test(`${route.path} loads cleanly and is accessible`, async () => {
+			const { page, watch } = await openPage(route.path);
+			try {
+				expect(await page.title()).toMatch(route.title);
+				const h1s = page.locator('h1');
+				expect(await h1s.count()).toBe(1);
+				expect((await h1s.innerText()).replace(/\s+/g, ' ').trim()).toMatch(route.h1);
+
+				// Header nav reaches every section, footer cites the paper.
+				for (const s of SECTIONS) {
+					await expect
+						.poll(() => page.locator(`header nav a[href="${s.href}"]`).count())
+						.toBe(1);
+				}
+				const footer = await page.locator('footer').innerText();
+				expect(footer).toContain('arXiv 2206.04040');
+				expect(footer).toContain('nothing you give us leaves your device');
+
+				// Security/offline basics.
+				const csp = await page
+					.locator('meta[http-equiv="content-security-policy"]')
+					.getAttribute('content');
+				expect(csp).toContain("default-src 'self'");
+				expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
+				expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
+
+				// Every same-site link on the page resolves in the static build.
+				const hrefs = await page
+					.locator('a[href^="/"]')
+					.evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));
+				for (const href of new Set(hrefs.map((h) => h.split('#')[0]))) {
+					const res = await fetch(server.url + href, { method: 'HEAD' });
+					expect(res.status, `link ${href} on ${route.path}`).toBe(200);
+				}
+
+				expect(await seriousAxeViolations(page)).toEqual([]);
+				expect(watch.consoleErrors).toEqual([]);
+				expect(watch.failedRequests).toEqual([]);
+				expect(watch.external).toEqual([]);
+			} finally {
+				await page.close();
+			}
+		});
+	}
+
+	test('skip link is the first tab stop and moves focus to the main content', async () => {
+		const { page } = await openPage('/');
+		try {
+			await page.keyboard.press('Tab');
+			const focused = page.locator(':focus');
+			expect(await focused.innerText()).toBe('Skip to content');
+			await page.keyboard.press('Enter');
+			await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('main');
+		} finally {
+			await page.close();
+		}
+	});
+
+	test('the landing page fits a 375 px phone and is screenshotted', async () => {
+		await mkdir(SCREENSHOTS, { recursive: true });
+		for (const viewport of [
+			{ width: 1280, height: 800 },
+			{ width: 375, height: 812 }
+		]) {
+			const { page, watch } = await openPage('/', viewport);
+			try {
+				const name = `landing-${viewport.width}x${viewport.height}`;
+				await page.screenshot({ path: `${SCREENSHOTS}/${name}.png` });
+				await page.screenshot({ path: `${SCREENSHOTS}/${name}-full.png`, fullPage: true });
+				const overflow = await page.evaluate(
+					() => document.documentElement.scrollWidth - document.documentElement.clientWidth
+				);
+				expect(overflow, `horizontal overflow at ${viewport.width}px`).toBeLessThanOrEqual(0);
+				expect(watch.consoleErrors).toEqual([]);
+			} finally {
+				await page.close();
+			}
+		}
+	});
+
+	test('the static server answers 404 for missing paths (no SPA fallback)', async () => {
+		const res = await fetch(server.url + '/no-such-page');
+		expect(res.status).toBe(404);
+		const traversal = await fetch(server.url + '/%2e%2e/package.json');
+		expect(traversal.status).toBe(404);
+	});
+
+	test('nothing was requested from outside 127.0.0.1', () => {
+		expect(externalRequests).toEqual([]);
+	});
+});
+
+describe('startStaticServer', () => {
+	test('serves wasm, modules and model files with the right MIME types and headers', async () => {
+		const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+		const { tmpdir } = await import('node:os');
+		const { join } = await import('node:path');
+		const dir = await mkdtemp(join(tmpdir(), 'mobileone-lab-static-'));
+		const files: Record<string, string> = {
+			'a.wasm': 'application/wasm',
+			'b.mjs': 'text/javascript',
+			'c.js': 'text/javascript',
+			'd.onnx': 'application/octet-stream',
+			'e.safetensors': 'application/octet-stream',
+			'index.html': 'text/html'
+		};
+		for (const f of Object.keys(files)) await writeFile(join(dir, f), 'x');
+		const isolated = await startStaticServer(dir);
+		const plain = await startStaticServer(dir, { isolated: false });
+		try {
+			for (const [f, type] of Object.entries(files)) {
+				const res = await fetch(`${isolated.url}/${f}`);
+				expect(res.status).toBe(200);
+				expect(res.headers.get('content-type')?.split(';')[0]).toBe(type);
+			}
+			const root = await fetch(isolated.url + '/');
+			expect(root.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+			expect(root.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+			const open = await fetch(plain.url + '/');
+			expect(open.status).toBe(200);
+			expect(open.headers.get('cross-origin-opener-policy')).toBeNull();
+			expect(isolated.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+		} finally {
+			await isolated.close();
+			await plain.close();
+			await rm(dir, { recursive: true, force: true });
+		}
+	});
+});
