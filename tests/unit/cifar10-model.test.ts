@@ -42,7 +42,7 @@ describe('shipped CIFAR-10 model', () => {
 		const ck = loadCheckpoint(new Uint8Array(readFileSync(WEIGHTS)));
 		expect(ck.form).toBe('unfused');
 		expect(ck.labels).toEqual(['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']);
-		const data = loadCifarTest(ck.labels!, { mean: ck.mean!, std: ck.std! });
+		const data = await loadCifarTest(ck.labels!, { mean: ck.mean!, std: ck.std! });
 		expect(data.count).toBe(10_000);
 
 		const classes = ck.spec.numClasses;
