@@ -36,6 +36,9 @@ export default defineConfig({
 	plugins: [crossOriginIsolation, sveltekit()],
 	server: { headers: isolationHeaders },
 	preview: { headers: isolationHeaders },
+	// The latency lab's worker imports these lazily; listing them lets `vite dev` pre-bundle them at
+	// start instead of discovering them mid-benchmark and reloading the page.
+	optimizeDeps: { include: ['onnxruntime-web/wasm', 'onnxruntime-web/webgpu'] },
 	build: {
 		// Keep fonts as files: Vite would inline the small ones as data: URLs, which the CSP
 		// (font loads fall back to default-src 'self') rightly refuses.

@@ -5,11 +5,12 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -180,4 +181,26 @@ export async function launchBrowser(): Promise<LaunchedBrowser> {
 			await rm(profile, { recursive: true, force: true });
 		}
 	};
+}
+
+/**
+ * axe-core's serious and critical violations on the page, one line each. axe's source is
+ * evaluated over the DevTools protocol: page.addScriptTag would insert an inline <script>, which
+ * our CSP rightly refuses (and the refusal would itself be a console error).
+ */
+export async function seriousAxeViolations(page: Page): Promise<string[]> {
+	const source = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+	await page.evaluate(source);
+	const { violations, passes } = await page.evaluate(async () => {
+		// @ts-expect-error injected above
+		const r = await window.axe.run(document, { resultTypes: ['violations'] });
+		return {
+			passes: (r.passes as unknown[]).length,
+			violations: r.violations as { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[]
+		};
+	});
+	if (passes < 10) throw new Error(`axe-core ran only ${passes} rules`);
+	return violations
+		.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+		.map((v) => `${v.impact} ${v.id}: ${v.help} @ ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }

@@ -6,14 +6,11 @@
  * test-results/screenshots/ for a human to look at.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { mkdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
-import { launchBrowser, startStaticServer, type LaunchedBrowser, type StaticServer } from './harness';
+import { launchBrowser, startStaticServer, type LaunchedBrowser, type StaticServer, seriousAxeViolations } from './harness';
 import { SECTIONS } from '../../src/ui/nav';
 
-const require = createRequire(import.meta.url);
-const AXE_PATH = require.resolve('axe-core/axe.min.js');
 const SCREENSHOTS = 'test-results/screenshots';
 
 interface Route {
@@ -86,30 +83,6 @@ async function openPage(path: string, viewport = { width: 1280, height: 800 }) {
 	expect(response?.status(), `HTTP status of ${path}`).toBe(200);
 	await page.evaluate(() => document.fonts.ready.then(() => undefined));
 	return { page, watch };
-}
-
-async function seriousAxeViolations(page: Page) {
-	// page.addScriptTag({ path }) inserts an inline <script>, which our CSP (script-src 'self' plus
-	// hashes of SvelteKit's own bootstrap) correctly refuses, and the refusal would itself be a
-	// console error. Evaluating the source over the DevTools protocol is exempt from page CSP.
-	await page.evaluate(await readFile(AXE_PATH, 'utf8'));
-	const { violations, passes } = await page.evaluate(async () => {
-		// @ts-expect-error injected above
-		const r = await window.axe.run(document, { resultTypes: ['violations'] });
-		return {
-			passes: (r.passes as unknown[]).length,
-			violations: r.violations as {
-				id: string;
-				impact: string | null;
-				help: string;
-				nodes: { target: unknown[] }[];
-			}[]
-		};
-	});
-	expect(passes, 'axe-core ran its rules').toBeGreaterThan(10);
-	return violations
-		.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-		.map((v) => `${v.impact} ${v.id}: ${v.help} @ ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 describe('static build', () => {

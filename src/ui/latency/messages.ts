@@ -1,0 +1,47 @@
+/** What the latency page and its worker say to each other. */
+import type { FormId, GraphSize, LatencyResult } from '$lib/benchmark';
+import type { ModelId } from '$ui/models';
+
+export type BackendId = 'wasm-1' | 'wasm-n' | 'webgpu';
+
+export interface RunRequest {
+	type: 'run';
+	id: number;
+	model: ModelId;
+	backend: BackendId;
+	/** WebAssembly threads; fixed for the worker's lifetime (onnxruntime-web's rule). */
+	threads: number;
+	budgetMs: number;
+}
+
+export type ToWorker = RunRequest | { type: 'cancel'; id: number };
+
+export type Phase = 'runtime' | 'weights' | 'build' | 'session' | 'check' | 'warmup' | 'measure';
+
+export interface ProgressEvent {
+	type: 'progress';
+	id: number;
+	phase: Phase;
+	/** What is happening, in a few words. */
+	label: string;
+	/** Share of this phase done, 0…1, or null when unknown. */
+	fraction: number | null;
+	/** While measuring: median so far per form, ms. */
+	medians?: Partial<Record<FormId, number>>;
+	rounds?: number;
+}
+
+export interface PreparedEvent {
+	type: 'prepared';
+	id: number;
+	graphs: Record<FormId, GraphSize>;
+	maxAbsDiff: Partial<Record<FormId, number>>;
+	inputSize: number;
+}
+
+export type FromWorker =
+	| ProgressEvent
+	| PreparedEvent
+	| { type: 'result'; id: number; result: LatencyResult }
+	| { type: 'cancelled'; id: number }
+	| { type: 'error'; id: number; message: string };
