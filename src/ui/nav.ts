@@ -25,7 +25,7 @@ export const SECTIONS: readonly Section[] = [
 		short: 'Latency',
 		blurb:
 			'Time the branchy train-time graph against the fused one in your own browser, with warm-up, medians and spread.',
-		status: 'building'
+		status: 'ready'
 	},
 	{
 		href: '/classify',
@@ -33,7 +33,7 @@ export const SECTIONS: readonly Section[] = [
 		short: 'Classify',
 		blurb:
 			'Show our small CIFAR-10 MobileOne an image of your own and see its ten class scores. The image stays on your device.',
-		status: 'building'
+		status: 'ready'
 	},
 	{
 		href: '/model',
