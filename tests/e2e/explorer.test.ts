@@ -197,6 +197,21 @@ describe('fusion explorer', () => {
 		await page.close();
 	});
 
+	test('the visitor’s own image from Classify becomes the proof input', async () => {
+		const page = await browser.context.newPage();
+		await page.goto(`${server.url}/explorer`);
+		// what the classify page stores: the 32×32 crop the network sees, in this tab only
+		const rgb = Array.from({ length: 32 * 32 * 3 }, (_, i) => (i * 37) % 256);
+		await page.evaluate((payload) => sessionStorage.setItem('mobileone-lab:proof-image', payload), JSON.stringify({ width: 32, height: 32, rgb, name: 'my-photo.png' }));
+		await page.goto(`${server.url}/explorer?model=cifar10&block=stage2.0&ch=1&step=5&input=mine`);
+		await page.locator('#step-title').waitFor();
+		await expect.poll(() => page.getByText('The input is my-photo.png at 32×32').count()).toBe(1);
+		expect(await page.locator('select', { has: page.locator('option[value="mine"]') }).inputValue()).toBe('mine');
+		const proof = await proofNumbers(page);
+		expect(proof.maxDelta).toBeLessThanOrEqual(1e-4 * proof.maxOutput);
+		await page.close();
+	});
+
 	test('no errors in the console', () => {
 		expect(errors).toEqual([]);
 	});
