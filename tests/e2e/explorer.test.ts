@@ -135,6 +135,24 @@ describe('fusion explorer', () => {
 		await page.close();
 	});
 
+	test('a kernel value can be edited with the keyboard alone', async () => {
+		const page = await open('model=cifar10&block=stage1.2&ch=2&step=1');
+		await page.locator('summary', { hasText: 'Edit a kernel value' }).focus();
+		await page.keyboard.press('Enter');
+		await page.getByLabel('Branch to edit').selectOption('rbr_conv.2');
+		await page.getByLabel('Tap to edit').fill('4');
+		await page.getByLabel('Tap to edit').press('Tab');
+		await page.getByLabel('New kernel value').fill('0.5');
+		await page.getByLabel('New kernel value').press('Enter');
+		await expect.poll(() => page.getByText('1 value edited').count()).toBe(1);
+		const after = engineView('stage1.2', 2, [{ kind: 'kernel', branch: 'rbr_conv.2', channel: 2, tap: 4, value: 0.5 }]);
+		expect(await heatmapValues(page, 'W′ = W · t')).toEqual(Array.from(engineView('stage1.2', 2).folds[0].folded.values));
+		await page.locator('h1').click();
+		await page.keyboard.press('4');
+		expect(await heatmapValues(page, 'fused kernel, output channel 2')).toEqual(Array.from(after.sum.rounded.values));
+		await page.close();
+	});
+
 	test('switching on a classic mistake breaks the proof, with the reason', async () => {
 		const page = await open('model=cifar10&block=stage1.1&ch=0&step=5');
 		await proofNumbers(page);
