@@ -3,10 +3,11 @@
  * floor of merely copying the same train-time weight bytes once. Target: ratio ≤ 3.
  */
 import { median } from 'd3-array';
-import { fuseModel } from '../src/lib/reparam';
-import { variantSpec, VARIANTS } from '../src/lib/spec';
-import { syntheticModel } from '../src/lib/synthetic';
-import { toStateDict, type UnfusedModel } from '../src/lib/weights';
+import { fuseModel } from '../src/lib/mobileone/reparam';
+import { variantSpec, VARIANTS } from '../src/lib/mobileone/spec';
+import { syntheticModel } from '../src/lib/mobileone/synthetic';
+import { toStateDict } from '../src/lib/io/statedict';
+import { type UnfusedModel } from '../src/lib/mobileone/model';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
 

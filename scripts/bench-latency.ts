@@ -28,14 +28,14 @@ import {
 	type GraphSize,
 	type LatencyResult,
 	type ProtocolOptions
-} from '../src/lib/benchmark';
-import { loadCheckpoint } from '../src/lib/checkpoint';
-import { buildOnnx, onnxGraph, summarizeGraph } from '../src/lib/onnx/build';
-import { fuseModel } from '../src/lib/reparam';
-import { isVariantName, variantSpec, VARIANTS } from '../src/lib/spec';
-import { randomInput, syntheticModel } from '../src/lib/synthetic';
-import { maxAbsDiff } from '../src/lib/tensor';
-import type { UnfusedModel } from '../src/lib/weights';
+} from '../src/lib/bench/protocol';
+import { loadCheckpoint } from '../src/lib/io/checkpoint';
+import { buildOnnx, onnxGraph, summarizeGraph } from '../src/lib/io/onnx/build';
+import { fuseModel } from '../src/lib/mobileone/reparam';
+import { isVariantName, variantSpec, VARIANTS } from '../src/lib/mobileone/spec';
+import { randomInput, syntheticModel } from '../src/lib/mobileone/synthetic';
+import { maxAbsDiff } from '../src/lib/core/tensor';
+import type { UnfusedModel } from '../src/lib/mobileone/model';
 import { parseArgs, runCli, UsageError } from './cli';
 
 const MODEL_FILE = 'models/mobileone-cifar10.safetensors';

@@ -1,7 +1,7 @@
 /** Shared bits of the command-line tools: one clear line on failure, never a stack trace. */
 import { readFileSync, statSync } from 'node:fs';
-import { WeightsError } from '../src/lib/errors';
-import type { MobileOneSpec } from '../src/lib/spec';
+import { WeightsError } from '../src/lib/core/errors';
+import type { MobileOneSpec } from '../src/lib/mobileone/spec';
 
 export class UsageError extends Error {}
 

@@ -3,12 +3,12 @@
  * npm run export -- --weights FILE --form unfused|fused OUT.onnx
  */
 import { writeFileSync } from 'node:fs';
-import { loadCheckpoint } from '../src/lib/checkpoint';
-import { buildOnnx, summarizeGraph } from '../src/lib/onnx/build';
-import { fuseModel } from '../src/lib/reparam';
-import { isVariantName, variantSpec, VARIANTS } from '../src/lib/spec';
-import { syntheticModel } from '../src/lib/synthetic';
-import type { FusedModel, UnfusedModel } from '../src/lib/weights';
+import { loadCheckpoint } from '../src/lib/io/checkpoint';
+import { buildOnnx, summarizeGraph } from '../src/lib/io/onnx/build';
+import { fuseModel } from '../src/lib/mobileone/reparam';
+import { isVariantName, variantSpec, VARIANTS } from '../src/lib/mobileone/spec';
+import { syntheticModel } from '../src/lib/mobileone/synthetic';
+import type { FusedModel, UnfusedModel } from '../src/lib/mobileone/model';
 import { describeSpec, formatBytes, parseArgs, readInput, runCli, UsageError } from './cli';
 
 const USAGE = `usage: npm run export -- (--variant ${VARIANTS.join('|')} [--seed N] | --weights FILE.safetensors) --form unfused|fused OUT.onnx

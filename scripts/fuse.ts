@@ -3,14 +3,14 @@
  * Fuses a train-time MobileOne checkpoint (Apple's key names) into its inference form.
  */
 import { writeFileSync } from 'node:fs';
-import { saveCheckpoint, loadCheckpoint } from '../src/lib/checkpoint';
-import { collapseByStage, collapseTotal } from '../src/lib/collapse';
-import { forwardModel } from '../src/lib/forward';
-import { buildOnnx } from '../src/lib/onnx/build';
-import { fuseModel } from '../src/lib/reparam';
-import { randomInput } from '../src/lib/synthetic';
-import { maxAbs, maxAbsDiff } from '../src/lib/tensor';
-import type { UnfusedModel } from '../src/lib/weights';
+import { saveCheckpoint, loadCheckpoint } from '../src/lib/io/checkpoint';
+import { collapseByStage, collapseTotal } from '../src/lib/mobileone/collapse';
+import { forwardModel } from '../src/lib/mobileone/forward';
+import { buildOnnx } from '../src/lib/io/onnx/build';
+import { fuseModel } from '../src/lib/mobileone/reparam';
+import { randomInput } from '../src/lib/mobileone/synthetic';
+import { maxAbs, maxAbsDiff } from '../src/lib/core/tensor';
+import type { UnfusedModel } from '../src/lib/mobileone/model';
 import { describeSpec, formatBytes, formatInt, parseArgs, readInput, runCli, UsageError } from './cli';
 
 const USAGE = `usage: npm run fuse -- IN.safetensors OUT.safetensors|OUT.onnx [--seed N] [--size PIXELS]

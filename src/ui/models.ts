@@ -2,10 +2,10 @@
  * Where the site's models come from: our trained CIFAR-10 MobileOne (shipped unfused, fused in the
  * browser by the engine) and Apple's S0–S4 with seeded synthetic weights.
  */
-import { loadCheckpoint, type Checkpoint } from '$lib/checkpoint';
-import { variantSpec, VARIANTS, type VariantName } from '$lib/spec';
-import { syntheticModel } from '$lib/synthetic';
-import type { UnfusedModel } from '$lib/weights';
+import { loadCheckpoint, type Checkpoint } from '$lib/io/checkpoint';
+import { variantSpec, VARIANTS, type VariantName } from '$lib/mobileone/spec';
+import { syntheticModel } from '$lib/mobileone/synthetic';
+import type { UnfusedModel } from '$lib/mobileone/model';
 // Vite copies the file into the build with a content hash and gives us its URL.
 import shippedWeightsUrl from '../../models/mobileone-cifar10.safetensors?url';
 

@@ -24,8 +24,8 @@ import jpeg from 'jpeg-js';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_PATH, launchBrowser, startStaticServer, type LaunchedBrowser, type StaticServer } from './harness';
 import { SAMPLES } from '../../src/ui/classify/samples';
-import { crc32 } from '../../src/lib/imagefile';
-import { PROOF_IMAGE_HREF, PROOF_IMAGE_KEY, parseProofImage } from '../../src/lib/proofimage';
+import { crc32 } from '../../src/lib/image/imagefile';
+import { PROOF_IMAGE_HREF, PROOF_IMAGE_KEY, parseProofImage } from '../../src/lib/image/proofimage';
 
 const SCREENSHOTS = 'test-results/screenshots';
 const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js');

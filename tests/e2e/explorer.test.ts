@@ -7,12 +7,13 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadCheckpoint } from '../../src/lib/checkpoint';
-import { applyEdit, channelSteps, type BlockEdit } from '../../src/lib/explain';
-import { fuseBlockSteps } from '../../src/lib/reparam';
-import type { UnfusedModel } from '../../src/lib/weights';
+import { loadCheckpoint } from '../../src/lib/io/checkpoint';
+import { applyEdit, channelSteps, type BlockEdit } from '../../src/lib/mobileone/explain';
+import { fuseBlockSteps } from '../../src/lib/mobileone/reparam';
+import type { UnfusedModel } from '../../src/lib/mobileone/model';
 import { STEPS } from '../../src/ui/explorer/state.svelte';
 import { launchBrowser, seriousAxeViolations, startStaticServer, type LaunchedBrowser, type StaticServer } from './harness';
+import { convBranch } from '../../src/lib/mobileone/keys';
 
 const SHOTS = 'test-results/screenshots';
 let server: StaticServer;
@@ -122,7 +123,7 @@ describe('fusion explorer', () => {
 		await page.locator('h1').click();
 		await page.keyboard.press('4');
 		await expect.poll(() => stepTitle(page)).toBe(STEPS[3].title);
-		const after = engineView('stage1.2', 5, [{ kind: 'bn', branch: 'rbr_conv.1', channel: 5, stat: 'gamma', value: newGamma }]);
+		const after = engineView('stage1.2', 5, [{ kind: 'bn', branch: convBranch(1), channel: 5, stat: 'gamma', value: newGamma }]);
 		const shown = await heatmapValues(page, 'fused kernel, output channel 5');
 		expect(shown).toEqual(Array.from(after.sum.rounded.values));
 		expect(shown).not.toEqual(Array.from(before.sum.rounded.values));
@@ -145,7 +146,7 @@ describe('fusion explorer', () => {
 		await page.getByLabel('New kernel value').fill('0.5');
 		await page.getByLabel('New kernel value').press('Enter');
 		await expect.poll(() => page.getByText('1 value edited').count()).toBe(1);
-		const after = engineView('stage1.2', 2, [{ kind: 'kernel', branch: 'rbr_conv.2', channel: 2, tap: 4, value: 0.5 }]);
+		const after = engineView('stage1.2', 2, [{ kind: 'kernel', branch: convBranch(2), channel: 2, tap: 4, value: 0.5 }]);
 		expect(await heatmapValues(page, 'W′ = W · t')).toEqual(Array.from(engineView('stage1.2', 2).folds[0].folded.values));
 		await page.locator('h1').click();
 		await page.keyboard.press('4');

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import decodeJpeg, { init as initJpeg } from '@jsquash/jpeg/decode.js';
 import { parseTar } from 'nanotar';
-import { pixelsToInput, type Normalization } from '../../src/lib/preprocess';
+import { pixelsToInput, type Normalization } from '../../src/lib/image/preprocess';
 
 export const CIFAR_DIR = resolve(process.cwd(), '..', 'shared', 'datasets', 'cifar10');
 export const cifarAvailable = existsSync(resolve(CIFAR_DIR, 'test.tar'));

@@ -23,11 +23,11 @@ import {
 	williamsDesign,
 	type FormId,
 	type ProtocolProgress
-} from '../../src/lib/benchmark';
-import { buildOnnx, onnxGraph, summarizeGraph } from '../../src/lib/onnx/build';
-import { fuseModel } from '../../src/lib/reparam';
-import { blocksOf, validateSpec } from '../../src/lib/spec';
-import { syntheticModel } from '../../src/lib/synthetic';
+} from '../../src/lib/bench/protocol';
+import { buildOnnx, onnxGraph, summarizeGraph } from '../../src/lib/io/onnx/build';
+import { fuseModel } from '../../src/lib/mobileone/reparam';
+import { blocksOf, validateSpec } from '../../src/lib/mobileone/spec';
+import { syntheticModel } from '../../src/lib/mobileone/synthetic';
 
 describe('sample statistics', () => {
 	it('gives the median, quartiles and IQR of known samples (d3 quantile, R-7)', () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { inferSpec, loadCheckpoint, saveCheckpoint } from '../../src/lib/checkpoint';
-import { WeightsError } from '../../src/lib/errors';
-import { fuseModel } from '../../src/lib/reparam';
-import { writeSafetensors } from '../../src/lib/safetensors';
-import { validateSpec, variantSpec, VARIANTS, type MobileOneSpec } from '../../src/lib/spec';
-import { syntheticModel } from '../../src/lib/synthetic';
-import { toStateDict } from '../../src/lib/weights';
+import { inferSpec, loadCheckpoint, saveCheckpoint } from '../../src/lib/io/checkpoint';
+import { WeightsError } from '../../src/lib/core/errors';
+import { fuseModel } from '../../src/lib/mobileone/reparam';
+import { writeSafetensors } from '../../src/lib/io/safetensors';
+import { validateSpec, variantSpec, VARIANTS, type MobileOneSpec } from '../../src/lib/mobileone/spec';
+import { syntheticModel } from '../../src/lib/mobileone/synthetic';
+import { toStateDict } from '../../src/lib/io/statedict';
 
 const small = validateSpec({
 	name: 'small',

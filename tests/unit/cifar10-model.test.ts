@@ -6,10 +6,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { loadCheckpoint } from '../../src/lib/checkpoint';
-import { buildOnnx } from '../../src/lib/onnx/build';
-import { fuseModel } from '../../src/lib/reparam';
-import type { UnfusedModel } from '../../src/lib/weights';
+import { loadCheckpoint } from '../../src/lib/io/checkpoint';
+import { buildOnnx } from '../../src/lib/io/onnx/build';
+import { fuseModel } from '../../src/lib/mobileone/reparam';
+import type { UnfusedModel } from '../../src/lib/mobileone/model';
 import { cifarAvailable, loadCifarTest } from '../helpers/cifar10';
 
 const WEIGHTS = 'models/mobileone-cifar10.safetensors';

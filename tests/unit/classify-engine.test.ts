@@ -1,10 +1,10 @@
 /** The pure parts of the classify page: crop geometry, image-file inspection, scores, proof payload. */
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { centreSquare, fitWithin, halvingSteps, orientedSize, rgbaToRgb } from '../../src/lib/crop';
-import { crc32, inspectImageFile } from '../../src/lib/imagefile';
-import { parseProofImage, proofImageFromRgba, PROOF_IMAGE_HREF, PROOF_IMAGE_KEY } from '../../src/lib/proofimage';
-import { argmax, compareLogits, median, softmax, topK } from '../../src/lib/scores';
+import { centreSquare, fitWithin, halvingSteps, orientedSize, rgbaToRgb } from '../../src/lib/image/crop';
+import { crc32, inspectImageFile } from '../../src/lib/image/imagefile';
+import { parseProofImage, proofImageFromRgba, PROOF_IMAGE_HREF, PROOF_IMAGE_KEY } from '../../src/lib/image/proofimage';
+import { argmax, compareLogits, median, softmax, topK } from '../../src/lib/core/scores';
 
 describe('crop geometry', () => {
 	it('takes the largest centred square', () => {

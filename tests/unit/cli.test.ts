@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCheckpoint, saveCheckpoint } from '../../src/lib/checkpoint';
-import { validateSpec } from '../../src/lib/spec';
-import { syntheticModel } from '../../src/lib/synthetic';
+import { loadCheckpoint, saveCheckpoint } from '../../src/lib/io/checkpoint';
+import { validateSpec } from '../../src/lib/mobileone/spec';
+import { syntheticModel } from '../../src/lib/mobileone/synthetic';
 
 const dir = mkdtempSync(join(tmpdir(), 'mobileone-cli-'));
 const run = (script: string, args: string[]) => spawnSync('npx', ['tsx', `scripts/${script}.ts`, ...args], { encoding: 'utf8' });

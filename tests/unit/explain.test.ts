@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { applyEdit, channelPlane, channelSteps, proveBlock, rebuildWithBranches } from '../../src/lib/explain';
-import { runBlocks } from '../../src/lib/forward';
-import { fuseBlockSteps } from '../../src/lib/reparam';
-import { validateSpec } from '../../src/lib/spec';
-import { randomInput, syntheticModel } from '../../src/lib/synthetic';
+import { applyEdit, channelPlane, channelSteps, proveBlock, rebuildWithBranches } from '../../src/lib/mobileone/explain';
+import { runBlocks } from '../../src/lib/mobileone/forward';
+import { fuseBlockSteps } from '../../src/lib/mobileone/reparam';
+import { validateSpec } from '../../src/lib/mobileone/spec';
+import { randomInput, syntheticModel } from '../../src/lib/mobileone/synthetic';
+import { convBranch, SKIP_BRANCH } from '../../src/lib/mobileone/keys';
 
 const spec = validateSpec({
 	name: 'explain',
@@ -42,7 +43,7 @@ describe('explorer records', () => {
 	it('an edit changes the fused kernel exactly as the algebra says, and leaves the original alone', () => {
 		const before = channelSteps(fuseBlockSteps(dw), 2);
 		const original = dw.convs[1].bn.gamma[2];
-		const edited = applyEdit(dw, { kind: 'bn', branch: 'rbr_conv.1', channel: 2, stat: 'gamma', value: original * 3 });
+		const edited = applyEdit(dw, { kind: 'bn', branch: convBranch(1), channel: 2, stat: 'gamma', value: original * 3 });
 		expect(dw.convs[1].bn.gamma[2]).toBe(original);
 		const after = channelSteps(fuseBlockSteps(edited), 2);
 		// W'_1 triples, so the fused kernel moves by 2·W'_1
@@ -50,12 +51,12 @@ describe('explorer records', () => {
 			const expected = before.sum.kernel.values[i] + 2 * before.folds[1].folded.values[i];
 			expect(after.sum.kernel.values[i]).toBeCloseTo(expected, 10);
 		}
-		const tapEdit = applyEdit(dw, { kind: 'kernel', branch: 'rbr_conv.0', channel: 2, tap: 4, value: 10 });
+		const tapEdit = applyEdit(dw, { kind: 'kernel', branch: convBranch(0), channel: 2, tap: 4, value: 10 });
 		const t = channelSteps(fuseBlockSteps(tapEdit), 2);
 		expect(t.folds[0].kernel.values[4]).toBe(10);
 		expect(t.sum.kernel.values[4] - before.sum.kernel.values[4]).toBeCloseTo((10 - before.folds[0].kernel.values[4]) * before.folds[0].scale, 6);
-		expect(() => applyEdit(dw, { kind: 'bn', branch: 'rbr_skip', channel: 0, stat: 'variance', value: -1 })).toThrow(/variance/);
-		expect(() => applyEdit(dw, { kind: 'kernel', branch: 'rbr_conv.9', channel: 0, tap: 0, value: 1 })).toThrow(/no branch/);
+		expect(() => applyEdit(dw, { kind: 'bn', branch: SKIP_BRANCH, channel: 0, stat: 'variance', value: -1 })).toThrow(/variance/);
+		expect(() => applyEdit(dw, { kind: 'kernel', branch: convBranch(9), channel: 0, tap: 0, value: 1 })).toThrow(/no branch/);
 	});
 
 	it('the proof agrees at float32 rounding, and each classic mistake breaks it', () => {

@@ -1,15 +1,15 @@
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { forwardModel } from '../../src/lib/forward';
-import { buildOnnx, onnxGraph, summarizeGraph } from '../../src/lib/onnx/build';
-import { ProtoMessage, varintSize } from '../../src/lib/onnx/protobuf';
-import { seededRandom } from '../../src/lib/random';
-import { fuseModel } from '../../src/lib/reparam';
-import { blocksOf, paramCount, validateSpec, variantSpec, type MobileOneSpec } from '../../src/lib/spec';
-import { randomInput, syntheticModel } from '../../src/lib/synthetic';
-import { maxAbs, maxAbsDiff, type Tensor } from '../../src/lib/tensor';
-import type { FusedModel, UnfusedModel } from '../../src/lib/weights';
+import { forwardModel } from '../../src/lib/mobileone/forward';
+import { buildOnnx, onnxGraph, summarizeGraph } from '../../src/lib/io/onnx/build';
+import { ProtoMessage, varintSize } from '../../src/lib/io/onnx/protobuf';
+import { seededRandom } from '../../src/lib/core/random';
+import { fuseModel } from '../../src/lib/mobileone/reparam';
+import { blocksOf, paramCount, validateSpec, variantSpec, type MobileOneSpec } from '../../src/lib/mobileone/spec';
+import { randomInput, syntheticModel } from '../../src/lib/mobileone/synthetic';
+import { maxAbs, maxAbsDiff, type Tensor } from '../../src/lib/core/tensor';
+import type { FusedModel, UnfusedModel } from '../../src/lib/mobileone/model';
 
 type Runtime = typeof ortNode | typeof ortWeb;
 

@@ -1,9 +1,9 @@
 /** The streaming PNG decoder-downscaler against PNGs written here with every filter type. */
 import { deflateSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32, inspectImageFile } from '../../src/lib/imagefile';
-import { PngDownscaleError, PngDownscaler, readPngStructure } from '../../src/lib/pngdownscale';
-import { seededRandom } from '../../src/lib/random';
+import { crc32, inspectImageFile } from '../../src/lib/image/imagefile';
+import { PngDownscaleError, PngDownscaler, readPngStructure } from '../../src/lib/image/pngdownscale';
+import { seededRandom } from '../../src/lib/core/random';
 
 function chunk(type: string, data: Uint8Array): Buffer {
 	const out = Buffer.alloc(12 + data.length);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { forwardFusedBlock, forwardModel, traceUnfusedBlock } from '../../src/lib/forward';
-import { seededRandom } from '../../src/lib/random';
-import { batchNormScale, fuseBlock, fuseBlockSteps, fuseModel, identityKernel } from '../../src/lib/reparam';
-import { blocksOf, validateSpec, type MobileOneSpec } from '../../src/lib/spec';
-import { randomInput, syntheticModel } from '../../src/lib/synthetic';
-import { maxAbs, maxAbsDiff, type Tensor } from '../../src/lib/tensor';
+import { forwardFusedBlock, forwardModel, traceUnfusedBlock } from '../../src/lib/mobileone/forward';
+import { seededRandom } from '../../src/lib/core/random';
+import { batchNormScale, fuseBlock, fuseBlockSteps, fuseModel, identityKernel } from '../../src/lib/mobileone/reparam';
+import { blocksOf, validateSpec, type MobileOneSpec } from '../../src/lib/mobileone/spec';
+import { randomInput, syntheticModel } from '../../src/lib/mobileone/synthetic';
+import { maxAbs, maxAbsDiff, type Tensor } from '../../src/lib/core/tensor';
 
 /** Small random specs covering k 1..5, strides 1 and 2, skip or not, SE or not, in ≠ out. */
 function randomSpec(seed: number): MobileOneSpec {
@@ -139,11 +139,11 @@ describe('reparameterization', () => {
 			const acc = new Float32Array(n);
 			for (const fold of steps.folds) {
 				const t32 = fold.bn.gamma.map((g, c) => f(g / f(Math.sqrt(f(fold.bn.variance[c] + f(1e-5))))));
-				const kernel = fold.kind === 'scale' ? steps.scalePadding!.after.data.map((v, i) => (v === 0 ? 0 : 1)) : null;
+				const kernel = fold.branch.kind === 'scale' ? steps.scalePadding!.after.data.map((v, i) => (v === 0 ? 0 : 1)) : null;
 				for (let i = 0; i < n; i++) {
 					const o = Math.floor(i / per);
 					let w: number;
-					if (fold.kind === 'scale') {
+					if (fold.branch.kind === 'scale') {
 						// the padded 1×1 weight sits where the padded folded kernel is non-zero
 						if (kernel![i] === 0) continue;
 						const c = Math.floor((i % per) / (block.spec.kernel * block.spec.kernel));

@@ -3,10 +3,10 @@
  * outcome is either a well-formed result or a WeightsError, never any other exception.
  */
 import { describe, it, expect } from 'vitest';
-import { WeightsError, type WeightsErrorCode } from '../../src/lib/errors';
-import { seededRandom } from '../../src/lib/random';
-import { readSafetensors, writeSafetensors } from '../../src/lib/safetensors';
-import { sizeOf, tensor, type Tensor } from '../../src/lib/tensor';
+import { WeightsError, type WeightsErrorCode } from '../../src/lib/core/errors';
+import { seededRandom } from '../../src/lib/core/random';
+import { readSafetensors, writeSafetensors } from '../../src/lib/io/safetensors';
+import { sizeOf, tensor, type Tensor } from '../../src/lib/core/tensor';
 
 const CASES = 3000;
 const encoder = new TextEncoder();

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { WeightsError, type WeightsErrorCode } from '../../src/lib/errors';
-import { halfToFloat, MAX_HEADER_BYTES, readSafetensors, writeSafetensors } from '../../src/lib/safetensors';
-import { tensor, type Tensor } from '../../src/lib/tensor';
+import { WeightsError, type WeightsErrorCode } from '../../src/lib/core/errors';
+import { halfToFloat, MAX_HEADER_BYTES, readSafetensors, writeSafetensors } from '../../src/lib/io/safetensors';
+import { tensor, type Tensor } from '../../src/lib/core/tensor';
 
 const encoder = new TextEncoder();
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { WeightsError } from '../../src/lib/errors';
-import { blocksOf, paramCount, validateSpec, variantSpec, VARIANTS } from '../../src/lib/spec';
+import { WeightsError } from '../../src/lib/core/errors';
+import { blocksOf, paramCount, validateSpec, variantSpec, VARIANTS } from '../../src/lib/mobileone/spec';
 
 const millions = (n: number) => Math.round(n / 1e4) / 100;
 

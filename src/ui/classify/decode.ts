@@ -15,9 +15,9 @@
  *    anything it links to) onto a canvas.
  * 4. Take the centred square and shrink it in halving steps to the input size (`$lib/crop`).
  */
-import { centreSquare, fitWithin, halvingSteps, orientedSize, type Rect } from '$lib/crop';
-import { inspectImageFile, type ImageFileInfo } from '$lib/imagefile';
-import { PngDownscaler, readPngStructure } from '$lib/pngdownscale';
+import { centreSquare, fitWithin, halvingSteps, orientedSize, type Rect } from '$lib/image/crop';
+import { inspectImageFile, type ImageFileInfo } from '$lib/image/imagefile';
+import { PngDownscaler, readPngStructure } from '$lib/image/pngdownscale';
 
 /** Longest side kept after decoding; enough for a sharp preview and far more than 32 px. */
 export const DECODE_MAX_SIDE = 1024;

@@ -12,11 +12,11 @@ import type * as Ort from 'onnxruntime-web/wasm';
 // in the static build alike. Without it ORT resolves the .wasm next to its own script, which in
 // dev is Vite's pre-bundled deps folder, where the file is not.
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
-import type { Checkpoint } from '$lib/checkpoint';
-import { buildOnnx, INPUT_NAME, OUTPUT_NAME } from '$lib/onnx/build';
-import { fuseModel } from '$lib/reparam';
-import { compareLogits, median, topK, type FormComparison, type RankedClass } from '$lib/scores';
-import type { UnfusedModel } from '$lib/weights';
+import type { Checkpoint } from '$lib/io/checkpoint';
+import { buildOnnx, INPUT_NAME, OUTPUT_NAME } from '$lib/io/onnx/build';
+import { fuseModel } from '$lib/mobileone/reparam';
+import { compareLogits, median, topK, type FormComparison, type RankedClass } from '$lib/core/scores';
+import type { UnfusedModel } from '$lib/mobileone/model';
 import { loadShippedCheckpoint } from '$ui/models';
 
 let ortPromise: Promise<typeof Ort> | null = null;

@@ -3,12 +3,12 @@
  * Everything numeric is derived from the engine (fuseBlockSteps, channelSteps, proveBlock); this
  * file only wires choices to engine calls.
  */
-import { applyEdit, channelSteps, proveBlock, rebuildWithBranches, type BlockEdit } from '$lib/explain';
-import type { BranchMistakes } from '$lib/forward';
-import { runBlocks } from '$lib/forward';
-import { fuseBlockSteps, fuseModel } from '$lib/reparam';
-import type { Tensor } from '$lib/tensor';
-import type { FusedModel, UnfusedBlock, UnfusedModel } from '$lib/weights';
+import { applyEdit, channelSteps, proveBlock, rebuildWithBranches, type BlockEdit } from '$lib/mobileone/explain';
+import type { BranchMistakes } from '$lib/mobileone/forward';
+import { runBlocks } from '$lib/mobileone/forward';
+import { fuseBlockSteps, fuseModel } from '$lib/mobileone/reparam';
+import type { Tensor } from '$lib/core/tensor';
+import type { FusedModel, UnfusedBlock, UnfusedModel } from '$lib/mobileone/model';
 
 export const STEPS = [
 	{ id: 1, short: 'Fold BN', title: 'Fold each BatchNorm into its kernel' },

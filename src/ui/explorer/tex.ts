@@ -1,5 +1,5 @@
 /** TeX for the explorer's formulas, with the live operands written in. */
-import type { FoldView } from '$lib/explain';
+import type { FoldView } from '$lib/mobileone/explain';
 
 /** A number for TeX: enough digits to check by hand, exponent as ×10^n. */
 export function num(v: number, digits = 4): string {

@@ -22,12 +22,12 @@ import {
 	type FormId,
 	type GraphSize,
 	type ProtocolOptions
-} from '$lib/benchmark';
-import { buildOnnx, onnxGraph, summarizeGraph } from '$lib/onnx/build';
-import { fuseModel } from '$lib/reparam';
-import { randomInput } from '$lib/synthetic';
-import { maxAbsDiff } from '$lib/tensor';
-import type { UnfusedModel } from '$lib/weights';
+} from '$lib/bench/protocol';
+import { buildOnnx, onnxGraph, summarizeGraph } from '$lib/io/onnx/build';
+import { fuseModel } from '$lib/mobileone/reparam';
+import { randomInput } from '$lib/mobileone/synthetic';
+import { maxAbsDiff } from '$lib/core/tensor';
+import type { UnfusedModel } from '$lib/mobileone/model';
 import { fetchBytes, loadShippedCheckpoint, MODEL_CHOICES, SYNTHETIC_SEED, syntheticVariant, type ModelId } from '$ui/models';
 import type { BackendId, FromWorker, Phase, RunRequest, ToWorker } from './messages';
 import wasmGlueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';

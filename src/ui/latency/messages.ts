@@ -1,5 +1,5 @@
 /** What the latency page and its worker say to each other. */
-import type { FormId, GraphSize, LatencyResult } from '$lib/benchmark';
+import type { FormId, GraphSize, LatencyResult } from '$lib/bench/protocol';
 import type { ModelId } from '$ui/models';
 
 export type BackendId = 'wasm-1' | 'wasm-n' | 'webgpu';

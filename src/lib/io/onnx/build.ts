@@ -12,11 +12,28 @@
  * Node and initializer names follow Apple's module paths (`stage1.0/rbr_conv.0/conv`,
  * `stage1.0.rbr_conv.0.conv.weight`) so the graph reads the same in Netron as in the PyTorch code.
  */
-import { featureWidth } from '../spec';
-import type { BlockSpec } from '../spec';
-import { sameShape, sizeOf, type Tensor } from '../tensor';
-import type { BatchNormParams, ConvBn, FusedBlock, FusedModel, SEWeights, UnfusedBlock, UnfusedModel } from '../weights';
-import { kernelShape } from '../weights';
+import { featureWidth } from '../../mobileone/spec';
+import type { BlockSpec } from '../../mobileone/spec';
+import { sameShape, sizeOf, type Tensor } from '../../core/tensor';
+import type { BatchNormParams, ConvBn, FusedBlock, FusedModel, SEWeights, UnfusedBlock, UnfusedModel } from '../../mobileone/model';
+import { kernelShape } from '../../mobileone/model';
+import {
+	BN_TENSORS,
+	branchBnPrefix,
+	branchConvWeightKey,
+	branchModule,
+	CLASSIFIER_BIAS,
+	CLASSIFIER_MODULE,
+	CLASSIFIER_WEIGHT,
+	convBranch,
+	fusedBiasKey,
+	fusedWeightKey,
+	REPARAM_MODULE,
+	SCALE_BRANCH,
+	seKey,
+	SKIP_BRANCH,
+	type BranchId
+} from '../../mobileone/keys';
 import { littleEndianBytes, ProtoMessage } from './protobuf';
 
 export interface OnnxBuildOptions {
@@ -128,27 +145,29 @@ function convAttributes(b: BlockSpec, kernel: number, padding: number): OnnxAttr
 function batchNorm(g: GraphBuilder, key: string, path: string, x: string, bn: BatchNormParams, channels: number): string {
 	const inputs = [
 		x,
-		g.vector(`${key}.weight`, bn.gamma, channels),
-		g.vector(`${key}.bias`, bn.beta, channels),
-		g.vector(`${key}.running_mean`, bn.mean, channels),
-		g.vector(`${key}.running_var`, bn.variance, channels)
+		g.vector(`${key}.${BN_TENSORS.gamma}`, bn.gamma, channels),
+		g.vector(`${key}.${BN_TENSORS.beta}`, bn.beta, channels),
+		g.vector(`${key}.${BN_TENSORS.mean}`, bn.mean, channels),
+		g.vector(`${key}.${BN_TENSORS.variance}`, bn.variance, channels)
 	];
 	return g.node('BatchNormalization', path, inputs, [{ name: 'epsilon', type: 'float', value: bn.eps }]);
 }
 
-function convBn(g: GraphBuilder, key: string, path: string, x: string, branch: ConvBn, b: BlockSpec, kernel: number, padding: number): string {
-	const weight = g.weight(`${key}.conv.weight`, branch.weight, kernelShape(b, kernel));
+/** One conv+BN branch of a block; names come from Apple's module path of that branch. */
+function convBn(g: GraphBuilder, b: BlockSpec, id: BranchId, x: string, branch: ConvBn, kernel: number, padding: number): string {
+	const path = `${b.name}/${branchModule(id)}`;
+	const weight = g.weight(branchConvWeightKey(b.name, id), branch.weight, kernelShape(b, kernel));
 	const conv = g.node('Conv', `${path}/conv`, [x, weight], convAttributes(b, kernel, padding));
-	return batchNorm(g, `${key}.bn`, `${path}/bn`, conv, branch.bn, b.cout);
+	return batchNorm(g, branchBnPrefix(b.name, id), `${path}/bn`, conv, branch.bn, b.cout);
 }
 
 function unfusedBranches(g: GraphBuilder, block: UnfusedBlock, x: string): string {
 	const b = block.spec;
 	const n = b.name;
 	if (block.convs.length !== b.k) throw new RangeError(`${n} has ${block.convs.length} conv branches, its spec says ${b.k}`);
-	const branches = block.convs.map((c, i) => convBn(g, `${n}.rbr_conv.${i}`, `${n}/rbr_conv.${i}`, x, c, b, b.kernel, b.padding));
-	if (block.scale) branches.push(convBn(g, `${n}.rbr_scale`, `${n}/rbr_scale`, x, block.scale, b, 1, 0));
-	if (block.skip) branches.push(batchNorm(g, `${n}.rbr_skip`, `${n}/rbr_skip`, x, block.skip, b.cin));
+	const branches = block.convs.map((c, i) => convBn(g, b, convBranch(i), x, c, b.kernel, b.padding));
+	if (block.scale) branches.push(convBn(g, b, SCALE_BRANCH, x, block.scale, 1, 0));
+	if (block.skip) branches.push(batchNorm(g, branchBnPrefix(n, SKIP_BRANCH), `${n}/${branchModule(SKIP_BRANCH)}`, x, block.skip, b.cin));
 	// A lone branch needs no Sum; an extra identity-like node would only clutter the node counts.
 	return branches.length === 1 ? branches[0] : g.node('Sum', `${n}/sum`, branches);
 }
@@ -156,14 +175,13 @@ function unfusedBranches(g: GraphBuilder, block: UnfusedBlock, x: string): strin
 function fusedConv(g: GraphBuilder, block: FusedBlock, x: string): string {
 	const b = block.spec;
 	const n = b.name;
-	const weight = g.weight(`${n}.reparam_conv.weight`, block.weight, kernelShape(b));
-	const bias = g.vector(`${n}.reparam_conv.bias`, block.bias, b.cout);
-	return g.node('Conv', `${n}/reparam_conv`, [x, weight, bias], convAttributes(b, b.kernel, b.padding));
+	const weight = g.weight(fusedWeightKey(n), block.weight, kernelShape(b));
+	const bias = g.vector(fusedBiasKey(n), block.bias, b.cout);
+	return g.node('Conv', `${n}/${REPARAM_MODULE}`, [x, weight, bias], convAttributes(b, b.kernel, b.padding));
 }
 
 /** Apple's SEBlock: the per-channel gate multiplies the block output before the block's ReLU. */
 function squeezeExcite(g: GraphBuilder, b: BlockSpec, x: string, se: SEWeights): string {
-	const key = `${b.name}.se`;
 	const path = `${b.name}/se`;
 	const reduced = se.reduceBias.length;
 	const pooled = g.node('GlobalAveragePool', `${path}/pool`, [x]);
@@ -171,14 +189,14 @@ function squeezeExcite(g: GraphBuilder, b: BlockSpec, x: string, se: SEWeights):
 	const reduce = g.node(
 		'Conv',
 		`${path}/reduce`,
-		[pooled, g.weight(`${key}.reduce.weight`, se.reduceWeight, [reduced, b.cout, 1, 1]), g.vector(`${key}.reduce.bias`, se.reduceBias, reduced)],
+		[pooled, g.weight(seKey(b.name, 'reduce.weight'), se.reduceWeight, [reduced, b.cout, 1, 1]), g.vector(seKey(b.name, 'reduce.bias'), se.reduceBias, reduced)],
 		pointwise
 	);
 	const relu = g.node('Relu', `${path}/relu`, [reduce]);
 	const expand = g.node(
 		'Conv',
 		`${path}/expand`,
-		[relu, g.weight(`${key}.expand.weight`, se.expandWeight, [b.cout, reduced, 1, 1]), g.vector(`${key}.expand.bias`, se.expandBias, b.cout)],
+		[relu, g.weight(seKey(b.name, 'expand.weight'), se.expandWeight, [b.cout, reduced, 1, 1]), g.vector(seKey(b.name, 'expand.bias'), se.expandBias, b.cout)],
 		pointwise
 	);
 	const gate = g.node('Sigmoid', `${path}/sigmoid`, [expand]);
@@ -203,9 +221,9 @@ export function onnxGraph(model: UnfusedModel | FusedModel): OnnxGraph {
 	const features = featureWidth(spec);
 	const pooled = g.node('GlobalAveragePool', 'gap', [x]);
 	const flat = g.node('Flatten', 'flatten', [pooled], [{ name: 'axis', type: 'int', value: 1 }]);
-	const weight = g.weight('linear.weight', model.classifier.weight, [spec.numClasses, features]);
-	const bias = g.vector('linear.bias', model.classifier.bias, spec.numClasses);
-	g.node('Gemm', 'linear', [flat, weight, bias], [{ name: 'transB', type: 'int', value: 1 }], OUTPUT_NAME);
+	const weight = g.weight(CLASSIFIER_WEIGHT, model.classifier.weight, [spec.numClasses, features]);
+	const bias = g.vector(CLASSIFIER_BIAS, model.classifier.bias, spec.numClasses);
+	g.node('Gemm', CLASSIFIER_MODULE, [flat, weight, bias], [{ name: 'transB', type: 'int', value: 1 }], OUTPUT_NAME);
 
 	const formName = form ?? 'fused';
 	return {

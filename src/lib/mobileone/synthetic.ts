@@ -3,11 +3,11 @@
  * network's (non-trivial means, variances and affine terms), so the fusion math has real work to
  * do. Latency does not depend on weight values, so these also serve the benchmarks.
  */
-import { seededNormal } from './random';
+import { seededNormal } from '../core/random';
 import type { BlockSpec, MobileOneSpec } from './spec';
 import { BN_EPS, blocksOf, featureWidth, seChannels } from './spec';
-import type { Tensor } from './tensor';
-import { kernelShape, type BatchNormParams, type ConvBn, type SEWeights, type UnfusedBlock, type UnfusedModel } from './weights';
+import type { Tensor } from '../core/tensor';
+import { kernelShape, type BatchNormParams, type ConvBn, type SEWeights, type UnfusedBlock, type UnfusedModel } from './model';
 
 type Sampler = () => number;
 

@@ -3,8 +3,9 @@
  * the fused network computes the same function as the multi-branch one.
  */
 import { batchNorm, batchNormTrainingMode, conv2d, globalAveragePool, linear, relu, squeezeExcite, sum } from './ops';
-import type { Tensor } from './tensor';
-import type { Block, FusedBlock, Model, UnfusedBlock } from './weights';
+import type { Tensor } from '../core/tensor';
+import { branchModule, convBranch, SCALE_BRANCH, SKIP_BRANCH, type BranchId } from './keys';
+import type { Block, FusedBlock, Model, UnfusedBlock } from './model';
 
 /** Ways to run the multi-branch block wrongly, to show why fusion then disagrees. */
 export interface BranchMistakes {
@@ -14,9 +15,16 @@ export interface BranchMistakes {
 	reluInsideBranches?: boolean;
 }
 
+export interface BranchOutput {
+	branch: BranchId;
+	/** Apple's module name, for display. */
+	label: string;
+	output: Tensor;
+}
+
 export interface UnfusedBlockTrace {
 	/** Output of each branch before the sum, in the order conv 0..k-1, scale, skip. */
-	branches: { label: string; output: Tensor }[];
+	branches: BranchOutput[];
 	sum: Tensor;
 	output: Tensor;
 }
@@ -26,14 +34,10 @@ export function traceUnfusedBlock(block: UnfusedBlock, x: Tensor, mistakes: Bran
 	const norm = mistakes.batchNormTrainingMode ? batchNormTrainingMode : batchNorm;
 	const finish = (t: Tensor) => (mistakes.reluInsideBranches ? relu(t) : t);
 	const conv = { stride: b.stride, padding: b.padding, groups: b.groups };
-	const branches: { label: string; output: Tensor }[] = block.convs.map((c, i) => ({
-		label: `rbr_conv.${i}`,
-		output: finish(norm(conv2d(x, c.weight, conv), c.bn))
-	}));
-	if (block.scale) {
-		branches.push({ label: 'rbr_scale', output: finish(norm(conv2d(x, block.scale.weight, { ...conv, padding: 0 }), block.scale.bn)) });
-	}
-	if (block.skip) branches.push({ label: 'rbr_skip', output: finish(norm(x, block.skip)) });
+	const out = (branch: BranchId, output: Tensor): BranchOutput => ({ branch, label: branchModule(branch), output: finish(output) });
+	const branches = block.convs.map((c, i) => out(convBranch(i), norm(conv2d(x, c.weight, conv), c.bn)));
+	if (block.scale) branches.push(out(SCALE_BRANCH, norm(conv2d(x, block.scale.weight, { ...conv, padding: 0 }), block.scale.bn)));
+	if (block.skip) branches.push(out(SKIP_BRANCH, norm(x, block.skip)));
 	const total = sum(branches.map((br) => br.output));
 	const output = relu(block.se ? squeezeExcite(total, block.se) : total);
 	return { branches, sum: total, output };

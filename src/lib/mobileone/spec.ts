@@ -3,7 +3,8 @@
  * Apple's `ml-mobileone` code builds, with its module names, so weights, math, forward passes and
  * the ONNX builder all walk the same list.
  */
-import { WeightsError } from './errors';
+import { WeightsError } from '../core/errors';
+import { blockName, STEM } from './keys';
 
 export const SPEC_FORMAT = 'mobileone-lab.spec/1';
 export const BN_EPS = 1e-5;
@@ -106,15 +107,15 @@ export function isVariantName(s: string): s is VariantName {
 export function blocksOf(spec: MobileOneSpec): BlockSpec[] {
 	const out: BlockSpec[] = [];
 	const stem = spec.stem;
-	out.push(makeBlock('stage0', 0, -1, 'stem', spec.inChannels, stem.width, 3, stem.stride, 1, stem.k, false));
+	out.push(makeBlock(STEM, 0, -1, 'stem', spec.inChannels, stem.width, 3, stem.stride, 1, stem.k, false));
 	let planes = stem.width;
 	spec.stages.forEach((st, s) => {
 		for (let b = 0; b < st.blocks; b++) {
 			const stride = b === 0 ? st.stride : 1;
 			const se = b >= st.blocks - st.seBlocks;
 			const stage = s + 1;
-			out.push(makeBlock(`stage${stage}.${2 * b}`, stage, 2 * b, 'depthwise', planes, planes, 3, stride, planes, st.k, se));
-			out.push(makeBlock(`stage${stage}.${2 * b + 1}`, stage, 2 * b + 1, 'pointwise', planes, st.width, 1, 1, 1, st.k, se));
+			out.push(makeBlock(blockName(stage, 2 * b), stage, 2 * b, 'depthwise', planes, planes, 3, stride, planes, st.k, se));
+			out.push(makeBlock(blockName(stage, 2 * b + 1), stage, 2 * b + 1, 'pointwise', planes, st.width, 1, 1, 1, st.k, se));
 			planes = st.width;
 		}
 	});

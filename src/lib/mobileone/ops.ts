@@ -3,8 +3,8 @@
  * (JavaScript numbers) and store float32, so they are at least as exact as any runtime they are
  * compared with.
  */
-import { sizeOf, type Tensor } from './tensor';
-import type { BatchNormParams, SEWeights } from './weights';
+import { sizeOf, type Tensor } from '../core/tensor';
+import type { BatchNormParams, SEWeights } from './model';
 
 export interface ConvOptions {
 	stride: number;

@@ -26,8 +26,8 @@
  * tensors sorted by name (code point order), laid out back to back, header padded with spaces to
  * a multiple of 8 bytes.
  */
-import { WeightsError } from './errors';
-import type { Tensor } from './tensor';
+import { WeightsError } from '../core/errors';
+import type { Tensor } from '../core/tensor';
 
 export interface SafetensorsFile {
 	tensors: Map<string, Tensor>;

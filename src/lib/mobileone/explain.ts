@@ -3,12 +3,13 @@
  * slice of every operand, the proof that both forms agree on a real input, and the edits a
  * visitor can make. The page only draws these; it never redoes the math.
  */
+import { branchModule, type BranchId } from './keys';
 import { traceUnfusedBlock, forwardFusedBlock, type BranchMistakes } from './forward';
 import { fuseBlockSteps, type BatchNormFold, type BlockFusionSteps, type SkipAsKernel } from './reparam';
 import type { BlockSpec } from './spec';
 import { syntheticBlock } from './synthetic';
-import { maxAbs, type Tensor } from './tensor';
-import type { BatchNormParams, ConvBn, UnfusedBlock } from './weights';
+import { maxAbs, type Tensor } from '../core/tensor';
+import type { BatchNormParams, ConvBn, UnfusedBlock } from './model';
 
 /** One output channel's filter: `planes` input channels of `size`×`size` taps. */
 export interface KernelSlice {
@@ -18,8 +19,8 @@ export interface KernelSlice {
 }
 
 export interface FoldView {
+	branch: BranchId;
 	label: string;
-	kind: BatchNormFold['kind'];
 	kernel: KernelSlice;
 	gamma: number;
 	beta: number;
@@ -43,7 +44,7 @@ export interface ChannelSteps {
 	/** Step 3: the skip as an identity kernel, then BN-folded. */
 	skip: { rule: SkipAsKernel['rule']; identity: KernelSlice; fold: FoldView } | null;
 	/** Step 4: every term, their float64 sum, and the float32 weights the fused conv runs. */
-	sum: { terms: { label: string; kernel: KernelSlice; bias: number }[]; kernel: KernelSlice; bias: number; rounded: KernelSlice; roundedBias: number };
+	sum: { terms: { branch: BranchId; label: string; kernel: KernelSlice; bias: number }[]; kernel: KernelSlice; bias: number; rounded: KernelSlice; roundedBias: number };
 }
 
 function slice(data: ArrayLike<number>, shape: readonly number[], channel: number): KernelSlice {
@@ -56,8 +57,8 @@ function slice(data: ArrayLike<number>, shape: readonly number[], channel: numbe
 
 function foldView(f: BatchNormFold, o: number): FoldView {
 	return {
+		branch: f.branch,
 		label: f.label,
-		kind: f.kind,
 		kernel: slice(f.kernel.data, f.kernel.shape, o),
 		gamma: f.bn.gamma[o],
 		beta: f.bn.beta[o],
@@ -72,12 +73,12 @@ function foldView(f: BatchNormFold, o: number): FoldView {
 
 export function channelSteps(steps: BlockFusionSteps, channel: number): ChannelSteps {
 	const o = Math.max(0, Math.min(channel, steps.block.cout - 1));
-	const skipFold = steps.folds.find((f) => f.kind === 'skip');
+	const skipFold = steps.folds.find((f) => f.branch.kind === 'skip');
 	const fused = steps.fused;
 	return {
 		block: steps.block,
 		channel: o,
-		folds: steps.folds.filter((f) => f.kind !== 'skip').map((f) => foldView(f, o)),
+		folds: steps.folds.filter((f) => f.branch.kind !== 'skip').map((f) => foldView(f, o)),
 		padding: steps.scalePadding
 			? {
 					before: slice(steps.scalePadding.before.data, steps.scalePadding.before.shape, o),
@@ -90,7 +91,7 @@ export function channelSteps(steps: BlockFusionSteps, channel: number): ChannelS
 				? { rule: steps.skipKernel.rule, identity: slice(steps.skipKernel.kernel.data, steps.skipKernel.kernel.shape, o), fold: foldView(skipFold, o) }
 				: null,
 		sum: {
-			terms: steps.sum.terms.map((t) => ({ label: t.label, kernel: slice(t.kernel.data, t.kernel.shape, o), bias: t.bias[o] })),
+			terms: steps.sum.terms.map((t) => ({ branch: t.branch, label: t.label, kernel: slice(t.kernel.data, t.kernel.shape, o), bias: t.bias[o] })),
 			kernel: slice(steps.sum.kernel.data, steps.sum.kernel.shape, o),
 			bias: steps.sum.bias[o],
 			rounded: slice(fused.weight.data, fused.weight.shape, o),
@@ -140,13 +141,11 @@ export function channelPlane(data: ArrayLike<number>, shape: readonly number[], 
 	return { width: w, height: h, values };
 }
 
-/** Which branch a visitor is editing: `rbr_conv.0`, `rbr_scale` or `rbr_skip`. */
-export type BranchLabel = string;
 export type BnStat = 'gamma' | 'beta' | 'mean' | 'variance';
 
 export type BlockEdit =
-	| { kind: 'kernel'; branch: BranchLabel; channel: number; /** index inside the channel's filter */ tap: number; value: number }
-	| { kind: 'bn'; branch: BranchLabel; channel: number; stat: BnStat; value: number };
+	| { kind: 'kernel'; branch: BranchId; channel: number; /** index inside the channel's filter */ tap: number; value: number }
+	| { kind: 'bn'; branch: BranchId; channel: number; stat: BnStat; value: number };
 
 function editConvBn(c: ConvBn, edit: BlockEdit): ConvBn {
 	if (edit.kind === 'kernel') {
@@ -168,16 +167,17 @@ function editBn(bn: BatchNormParams, edit: BlockEdit & { kind: 'bn' }): BatchNor
 /** A copy of the block with one number changed; the original is never mutated. */
 export function applyEdit(block: UnfusedBlock, edit: BlockEdit): UnfusedBlock {
 	if (!Number.isFinite(edit.value)) throw new RangeError('the new value must be a finite number');
-	if (edit.branch === 'rbr_skip') {
+	const branch = edit.branch;
+	if (branch.kind === 'skip') {
 		if (!block.skip || edit.kind !== 'bn') throw new RangeError('the skip has only BatchNorm statistics to edit');
 		return { ...block, skip: editBn(block.skip, edit) };
 	}
-	if (edit.branch === 'rbr_scale') {
+	if (branch.kind === 'scale') {
 		if (!block.scale) throw new RangeError('this block has no scale branch');
 		return { ...block, scale: editConvBn(block.scale, edit) };
 	}
-	const i = Number(/^rbr_conv\.(\d+)$/.exec(edit.branch)?.[1] ?? NaN);
-	if (!(i >= 0 && i < block.convs.length)) throw new RangeError(`no branch "${edit.branch}"`);
+	const i = branch.index;
+	if (!(i >= 0 && i < block.convs.length)) throw new RangeError(`no branch "${branchModule(branch)}"`);
 	return { ...block, convs: block.convs.map((c, j) => (j === i ? editConvBn(c, edit) : c)) };
 }
 

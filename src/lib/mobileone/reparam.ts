@@ -12,16 +12,15 @@
  * operand and result for the explorer to animate), so the two cannot disagree.
  */
 import type { BlockSpec } from './spec';
-import { tensor64, type Tensor, type Tensor64 } from './tensor';
-import { kernelShape, type BatchNormParams, type FusedBlock, type FusedModel, type UnfusedBlock, type UnfusedModel } from './weights';
-
-export type BranchKind = 'conv' | 'scale' | 'skip';
+import { tensor64, type Tensor, type Tensor64 } from '../core/tensor';
+import { branchModule, convBranch, SCALE_BRANCH, SKIP_BRANCH, type BranchId } from './keys';
+import { kernelShape, type BatchNormParams, type FusedBlock, type FusedModel, type UnfusedBlock, type UnfusedModel } from './model';
 
 /** Step 1 (and the second half of step 3): one branch's BatchNorm folded into its kernel. */
 export interface BatchNormFold {
-	/** Apple's module name of the branch: `rbr_conv.0`, `rbr_scale`, `rbr_skip`. */
+	branch: BranchId;
+	/** Apple's module name of the branch (`rbr_conv.0`, `rbr_scale`, `rbr_skip`), for display. */
 	label: string;
-	kind: BranchKind;
 	/** The kernel before folding: as loaded, or for the skip the identity kernel of step 3. */
 	kernel: Tensor;
 	bn: BatchNormParams;
@@ -50,7 +49,7 @@ export interface SkipAsKernel {
 
 /** Step 4: every branch's kernel and bias, and their sums. */
 export interface BranchSum {
-	terms: { label: string; kernel: Tensor64; bias: Float64Array }[];
+	terms: { branch: BranchId; label: string; kernel: Tensor64; bias: Float64Array }[];
 	kernel: Tensor64;
 	bias: Float64Array;
 }
@@ -194,8 +193,8 @@ export function fuseBlockSteps(block: UnfusedBlock): BlockFusionSteps {
 	const folds: BatchNormFold[] = block.convs.map((c, i) => {
 		const scale = batchNormScale(c.bn);
 		return {
-			label: `rbr_conv.${i}`,
-			kind: 'conv',
+			branch: convBranch(i),
+			label: branchModule(convBranch(i)),
 			kernel: c.weight,
 			bn: c.bn,
 			scale,
@@ -208,8 +207,8 @@ export function fuseBlockSteps(block: UnfusedBlock): BlockFusionSteps {
 		const scale = batchNormScale(block.scale.bn);
 		const before = tensor64(kernelShape(b, 1), rec.scaleFolded);
 		folds.push({
-			label: 'rbr_scale',
-			kind: 'scale',
+			branch: SCALE_BRANCH,
+			label: branchModule(SCALE_BRANCH),
 			kernel: block.scale.weight,
 			bn: block.scale.bn,
 			scale,
@@ -223,8 +222,8 @@ export function fuseBlockSteps(block: UnfusedBlock): BlockFusionSteps {
 		skipKernel = { rule: skipRule(b), kernel: identityKernel(b) };
 		const scale = batchNormScale(block.skip);
 		folds.push({
-			label: 'rbr_skip',
-			kind: 'skip',
+			branch: SKIP_BRANCH,
+			label: branchModule(SKIP_BRANCH),
 			kernel: skipKernel.kernel,
 			bn: block.skip,
 			scale,
@@ -233,8 +232,9 @@ export function fuseBlockSteps(block: UnfusedBlock): BlockFusionSteps {
 		});
 	}
 	const terms = folds.map((f) => ({
+		branch: f.branch,
 		label: f.label,
-		kernel: f.kind === 'scale' && scalePadding ? scalePadding.after : f.foldedKernel,
+		kernel: f.branch.kind === 'scale' && scalePadding ? scalePadding.after : f.foldedKernel,
 		bias: f.foldedBias
 	}));
 	return {

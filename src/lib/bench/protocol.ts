@@ -20,8 +20,8 @@
  * cross-origin isolation).
  */
 import { median, quantile } from 'd3-array';
-import type { OnnxGraph } from './onnx/build';
-import { seededRandom } from './random';
+import type { OnnxGraph } from '../io/onnx/build';
+import { seededRandom } from '../core/random';
 
 export const RESULT_FORMAT = 'mobileone-lab.latency/1';
 

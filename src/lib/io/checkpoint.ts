@@ -3,11 +3,13 @@
  * comes from the file's `__metadata__` when present (the only way to say strides other than
  * Apple's), otherwise it is recognised from the keys and shapes alone.
  */
-import { WeightsError } from './errors';
+import { WeightsError } from '../core/errors';
 import { readSafetensors, writeSafetensors } from './safetensors';
-import { SPEC_FORMAT, validateSpec, variantSpec, VARIANTS, type Form, type MobileOneSpec, type StageSpec } from './spec';
-import type { Tensor } from './tensor';
-import { detectForm, readFusedModel, readUnfusedModel, toStateDict, type FusedModel, type Model, type StateDict, type UnfusedModel } from './weights';
+import { SPEC_FORMAT, validateSpec, variantSpec, VARIANTS, type Form, type MobileOneSpec, type StageSpec } from '../mobileone/spec';
+import type { Tensor } from '../core/tensor';
+import { blockName, branchConvWeightKey, CLASSIFIER_WEIGHT, convBranch, fusedWeightKey, parseBlockKey, STEM } from '../mobileone/keys';
+import { detectForm, readFusedModel, readUnfusedModel, toStateDict, type StateDict } from './statedict';
+import { type FusedModel, type Model, type UnfusedModel } from '../mobileone/model';
 
 export interface Checkpoint {
 	spec: MobileOneSpec;
@@ -34,8 +36,6 @@ function normalizeKeys(tensors: Map<string, Tensor>): StateDict {
 	return new Map(keys.map((k) => [k.slice('module.'.length), tensors.get(k)!]));
 }
 
-const BLOCK_KEY = /^stage(\d+)(?:\.(\d+))?\.(rbr_conv\.(\d+)\.conv|rbr_scale\.conv|rbr_skip|reparam_conv|se\.reduce)\.weight$/;
-
 /**
  * Recognise an Apple-structured MobileOne from keys and shapes alone: widths, blocks per stage,
  * k, SE, classes. Strides cannot be read from weights; a stage whose first depthwise block has a
@@ -43,33 +43,34 @@ const BLOCK_KEY = /^stage(\d+)(?:\.(\d+))?\.(rbr_conv\.(\d+)\.conv|rbr_scale\.co
  */
 export function inferSpec(sd: StateDict): MobileOneSpec {
 	const form = detectForm(sd);
-	const stem = sd.get(form === 'fused' ? 'stage0.reparam_conv.weight' : 'stage0.rbr_conv.0.conv.weight');
-	if (!stem || stem.shape.length !== 4)
-		throw new WeightsError('not-mobileone', 'no MobileOne stem: expected "stage0.rbr_conv.0.conv.weight" or "stage0.reparam_conv.weight"');
-	const linear = sd.get('linear.weight');
-	if (!linear || linear.shape.length !== 2) throw new WeightsError('not-mobileone', 'no classifier: expected "linear.weight" of shape [classes, features]');
+	const stemKey = form === 'fused' ? fusedWeightKey(STEM) : branchConvWeightKey(STEM, convBranch(0));
+	const stem = sd.get(stemKey);
+	if (!stem || stem.shape.length !== 4) throw new WeightsError('not-mobileone', `no MobileOne stem: expected "${stemKey}"`);
+	const linear = sd.get(CLASSIFIER_WEIGHT);
+	if (!linear || linear.shape.length !== 2) throw new WeightsError('not-mobileone', `no classifier: expected "${CLASSIFIER_WEIGHT}" of shape [classes, features]`);
 
 	// stage → block index → what that block has
 	const stages = new Map<number, Map<number, { k: number; se: boolean; skip: boolean; width: number }>>();
 	let stemK = 0;
 	for (const [key, t] of sd) {
-		const m = BLOCK_KEY.exec(key);
-		if (!m) continue;
-		const stage = Number(m[1]);
+		const parsed = parseBlockKey(key);
+		if (!parsed) continue;
+		const { stage, index, part } = parsed;
+		const convIndex = part.kind === 'branch' && part.branch.kind === 'conv' ? part.branch.index : null;
 		if (stage === 0) {
-			if (m[2] === undefined && m[4] !== undefined) stemK++;
+			if (index === null && convIndex !== null) stemK++;
 			continue;
 		}
-		if (m[2] === undefined) continue;
-		if (stage > 16 || Number(m[2]) > 1024) throw new WeightsError('bad-spec', `"${key}": stage or block index out of range`);
+		if (index === null) continue;
+		if (stage > 16 || index > 1024) throw new WeightsError('bad-spec', `"${key}": stage or block index out of range`);
 		const blocks = stages.get(stage) ?? new Map();
 		stages.set(stage, blocks);
-		const b = blocks.get(Number(m[2])) ?? { k: 0, se: false, skip: false, width: 0 };
-		blocks.set(Number(m[2]), b);
-		if (m[4] !== undefined) b.k++;
-		if (m[3] === 'se.reduce') b.se = true;
-		if (m[3] === 'rbr_skip') b.skip = true;
-		if ((m[4] !== undefined && m[4] === '0') || m[3] === 'reparam_conv') b.width = t.shape[0] ?? 0;
+		const b = blocks.get(index) ?? { k: 0, se: false, skip: false, width: 0 };
+		blocks.set(index, b);
+		if (convIndex !== null) b.k++;
+		if (part.kind === 'se') b.se = true;
+		if (part.kind === 'skip') b.skip = true;
+		if (convIndex === 0 || part.kind === 'fused') b.width = t.shape[0] ?? 0;
 	}
 	const stageSpecs: StageSpec[] = [];
 	for (let s = 1; s <= stages.size; s++) {
@@ -84,13 +85,13 @@ export function inferSpec(sd: StateDict): MobileOneSpec {
 		let seBlocks = 0;
 		for (let p = n / 2 - 1; p >= 0 && blocks.get(2 * p)!.se; p--) seBlocks++;
 		for (const [i, b] of blocks) {
-			if (form === 'unfused' && b.k !== k) throw new WeightsError('bad-spec', `stage${s}.${i} has ${b.k} conv branches, stage${s}.0 has ${k}`);
+			if (form === 'unfused' && b.k !== k) throw new WeightsError('bad-spec', `${blockName(s, i)} has ${b.k} conv branches, ${blockName(s, 0)} has ${k}`);
 			const pair = Math.floor(i / 2);
-			if (b.se !== pair >= n / 2 - seBlocks) throw new WeightsError('bad-spec', `stage${s}.${i}: squeeze-excite only on the last pairs of a stage is supported`);
+			if (b.se !== pair >= n / 2 - seBlocks) throw new WeightsError('bad-spec', `${blockName(s, i)}: squeeze-excite only on the last pairs of a stage is supported`);
 		}
 		stageSpecs.push({ width: last.width, blocks: n / 2, stride: form === 'unfused' && first.skip ? 1 : 2, k, seBlocks });
 	}
-	if (stageSpecs.length === 0) throw new WeightsError('not-mobileone', 'no stages: expected keys like "stage1.0.rbr_conv.0.conv.weight"');
+	if (stageSpecs.length === 0) throw new WeightsError('not-mobileone', `no stages: expected keys like "${branchConvWeightKey(blockName(1, 0), convBranch(0))}"`);
 	const spec = validateSpec({
 		format: SPEC_FORMAT,
 		name: 'mobileone (recognised from weights)',
