@@ -1,33 +1,14 @@
 /**
- * Where the site's models come from: our trained CIFAR-10 MobileOne (shipped unfused, fused in the
- * browser by the engine) and Apple's S0–S4 with seeded synthetic weights.
+ * Where the browser gets the site's models: the catalogue is `$lib/models`; this module adds the
+ * URL Vite gives the shipped weights file and a download with progress.
  */
 import { loadCheckpoint, type Checkpoint } from '$lib/io/checkpoint';
-import { variantSpec, VARIANTS, type VariantName } from '$lib/mobileone/spec';
-import { syntheticModel } from '$lib/mobileone/synthetic';
-import type { UnfusedModel } from '$lib/mobileone/model';
 // Vite copies the file into the build with a content hash and gives us its URL.
 import shippedWeightsUrl from '../../models/mobileone-cifar10.safetensors?url';
 
+export { isModelId, MODEL_CHOICES, modelChoice, syntheticVariant, SYNTHETIC_SEED, type ModelChoice, type ModelId } from '$lib/models';
+
 export const SHIPPED_WEIGHTS_URL = shippedWeightsUrl;
-
-export type ModelId = 'cifar10' | VariantName;
-
-export interface ModelChoice {
-	id: ModelId;
-	label: string;
-	/** Real trained weights, or seeded synthetic ones. */
-	trained: boolean;
-}
-
-export const MODEL_CHOICES: readonly ModelChoice[] = [
-	{ id: 'cifar10', label: 'Our CIFAR-10 MobileOne (trained, k = 4)', trained: true },
-	...VARIANTS.map((v) => ({ id: v, label: `MobileOne-${v.toUpperCase()} (synthetic weights)`, trained: false }))
-];
-
-export function isModelId(s: string | null): s is ModelId {
-	return s !== null && MODEL_CHOICES.some((m) => m.id === s);
-}
 
 /**
  * Download bytes and report progress as they arrive (the shipped model is ~7 MB). XMLHttpRequest
@@ -51,11 +32,4 @@ export function fetchBytes(url: string, onProgress?: (loaded: number, total: num
 
 export async function loadShippedCheckpoint(onProgress?: (loaded: number, total: number) => void): Promise<Checkpoint> {
 	return loadCheckpoint(await fetchBytes(SHIPPED_WEIGHTS_URL, onProgress));
-}
-
-/** Seed fixed per variant so a deep link shows the same numbers to everyone. */
-export const SYNTHETIC_SEED = 7;
-
-export function syntheticVariant(v: VariantName): UnfusedModel {
-	return syntheticModel(variantSpec(v), SYNTHETIC_SEED);
 }

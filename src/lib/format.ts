@@ -1,0 +1,74 @@
+/**
+ * Every number the site, the CLI tools and the exports print, formatted in one place, so the same
+ * quantity reads the same everywhere (megabytes, milliseconds, ratios, tiny differences).
+ * Decimal units (1 MB = 10⁶ bytes), as storage and download sizes are usually quoted.
+ */
+
+const integerFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+/** 1681994 → "1,681,994". */
+export function formatInt(n: number): string {
+	return integerFormat.format(n);
+}
+
+/** Bytes for people: "6.9 MB", "412.3 kB", "980 B". */
+export function formatBytes(bytes: number): string {
+	if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(bytes >= 1e8 ? 0 : 1)} MB`;
+	if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(1)} kB`;
+	return `${Math.round(bytes)} B`;
+}
+
+/** A count in millions or thousands: "2.08 M", "418 k", "37". */
+export function formatCount(n: number): string {
+	if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
+	if (n >= 1e3) return `${(n / 1e3).toFixed(0)} k`;
+	return String(n);
+}
+
+/** Milliseconds with as many digits as a benchmark can honestly claim: "123", "12.3", "1.23", "0.123". */
+export function formatMs(ms: number): string {
+	const a = Math.abs(ms);
+	if (a >= 100) return ms.toFixed(0);
+	if (a >= 10) return ms.toFixed(1);
+	if (a >= 1) return ms.toFixed(2);
+	return ms.toFixed(3);
+}
+
+/** Seconds from milliseconds, one decimal: 12345 → "12.3 s". */
+export function formatSeconds(ms: number): string {
+	return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** A ratio such as a speed-up: "4.52×", "12.3×". */
+export function formatRatio(r: number): string {
+	return `${r.toFixed(r >= 10 ? 1 : 2)}×`;
+}
+
+/** An interval of ratios: "1.15–1.25". */
+export function formatInterval(low: number, high: number): string {
+	return `${low.toFixed(2)}–${high.toFixed(2)}`;
+}
+
+/** A difference that is usually tiny (max |Δ|): "4.8e-7"; exactly zero reads "0". */
+export function formatDelta(d: number, digits = 2): string {
+	return d === 0 ? '0' : d.toExponential(digits - 1);
+}
+
+/** A probability as a percentage: "87.0", "100", "<0.1". */
+export function formatPercent(p: number, digits = 1): string {
+	if (p >= 1 - 0.5 * 10 ** -(digits + 2)) return '100';
+	if (p < 0.5 * 10 ** -(digits + 2)) return `<${(0.1).toFixed(digits)}`;
+	return (100 * p).toFixed(digits);
+}
+
+/** A value read off a tensor, compact: significant digits, exponent only when very small or large. */
+export function formatValue(v: number, digits = 3): string {
+	const a = Math.abs(v);
+	if (a !== 0 && (a < 1e-3 || a >= 1e4)) return v.toExponential(digits - 1);
+	return Number(v.toPrecision(digits)).toString();
+}
+
+/** A width × height in pixels: "4,032 × 3,024". */
+export function formatSize(width: number, height: number): string {
+	return `${formatInt(width)} × ${formatInt(height)}`;
+}

@@ -1,0 +1,55 @@
+/**
+ * The site's model catalogue, DOM-free so the pages, the latency worker and the CLI tools share it:
+ * our trained CIFAR-10 MobileOne and Apple's S0–S4 with seeded synthetic weights. Where the shipped
+ * weights are fetched from is the UI's business (`src/ui/models.ts`, a Vite `?url` import); where
+ * they lie in the repository is `SHIPPED_WEIGHTS_FILE`.
+ */
+import { syntheticModel } from './mobileone/synthetic';
+import { variantSpec, VARIANTS, type VariantName } from './mobileone/spec';
+import type { UnfusedModel } from './mobileone/model';
+
+export type ModelId = 'cifar10' | VariantName;
+
+export interface ModelChoice {
+	id: ModelId;
+	/** Long label, for pickers: "Our CIFAR-10 MobileOne (trained, k = 4)". */
+	label: string;
+	/** Short name, for tables and result headings: "Our CIFAR-10 MobileOne", "MobileOne-S0". */
+	name: string;
+	/** Real trained weights, or seeded synthetic ones. */
+	trained: boolean;
+	/** The input side the network is timed and run at. */
+	inputSize: number;
+}
+
+/** The repository path of our trained model, unfused, with its spec, labels, mean and std in metadata. */
+export const SHIPPED_WEIGHTS_FILE = 'models/mobileone-cifar10.safetensors';
+
+/** Seed fixed for S0–S4's synthetic weights, so a deep link or a benchmark shows the same numbers to everyone. */
+export const SYNTHETIC_SEED = 7;
+
+export const MODEL_CHOICES: readonly ModelChoice[] = [
+	{ id: 'cifar10', label: 'Our CIFAR-10 MobileOne (trained, k = 4)', name: 'Our CIFAR-10 MobileOne', trained: true, inputSize: 32 },
+	...VARIANTS.map((v) => ({
+		id: v,
+		label: `MobileOne-${v.toUpperCase()} (synthetic weights)`,
+		name: `MobileOne-${v.toUpperCase()}`,
+		trained: false,
+		inputSize: variantSpec(v).inputSize
+	}))
+];
+
+export function isModelId(s: string | null | undefined): s is ModelId {
+	return typeof s === 'string' && MODEL_CHOICES.some((m) => m.id === s);
+}
+
+export function modelChoice(id: ModelId): ModelChoice {
+	const m = MODEL_CHOICES.find((c) => c.id === id);
+	if (!m) throw new RangeError(`unknown model "${id}"`);
+	return m;
+}
+
+/** S0–S4 with the site's seeded synthetic weights (latency does not depend on their values). */
+export function syntheticVariant(v: VariantName): UnfusedModel {
+	return syntheticModel(variantSpec(v), SYNTHETIC_SEED);
+}
