@@ -4,7 +4,7 @@
  * Target: p95 ≤ 20 ms on the project's 2-core machine. A benchmark, not a test.
  */
 import { quantile } from 'd3-array';
-import { launchBrowser, startStaticServer } from '../tests/e2e/harness';
+import { launchBrowser, startStaticServer } from './lib/browser-harness';
 
 const BLOCKS = ['stage0', 'stage1.2', 'stage2.1', 'stage3.4', 'stage4.1'];
 const server = await startStaticServer(process.env.BUILD ?? 'build');

@@ -28,7 +28,7 @@ import {
 	type GraphSize,
 	type LatencyResult,
 	type ProtocolOptions
-} from '../src/lib/bench/protocol';
+} from '../src/lib/bench';
 import { loadCheckpoint } from '../src/lib/io/checkpoint';
 import { buildOnnx, onnxGraph, summarizeGraph } from '../src/lib/io/onnx/build';
 import { fuseModel } from '../src/lib/mobileone/reparam';

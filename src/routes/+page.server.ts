@@ -1,4 +1,4 @@
-import { tex } from '$ui/tex';
+import { tex } from '$ui/shared/tex';
 import type { PageServerLoad } from './$types';
 
 // Runs at build time only (the page is prerendered), so KaTeX stays out of the client bundle.

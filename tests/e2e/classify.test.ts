@@ -22,8 +22,8 @@ import { join } from 'node:path';
 import { deflateSync, createDeflate } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM_PATH, launchBrowser, startStaticServer, type LaunchedBrowser, type StaticServer } from './harness';
-import { SAMPLES } from '../../src/ui/classify/samples';
+import { CHROMIUM_PATH, launchBrowser, startStaticServer, type LaunchedBrowser, type StaticServer } from '../../scripts/lib/browser-harness';
+import { SAMPLES } from '../../src/ui/image/samples';
 import { crc32 } from '../../src/lib/image/imagefile';
 import { PROOF_IMAGE_HREF, PROOF_IMAGE_KEY, parseProofImage } from '../../src/lib/image/proofimage';
 

@@ -12,7 +12,7 @@ import { applyEdit, channelSteps, type BlockEdit } from '../../src/lib/mobileone
 import { fuseBlockSteps } from '../../src/lib/mobileone/reparam';
 import type { UnfusedModel } from '../../src/lib/mobileone/model';
 import { STEPS } from '../../src/ui/explorer/state.svelte';
-import { launchBrowser, seriousAxeViolations, startStaticServer, type LaunchedBrowser, type StaticServer } from './harness';
+import { launchBrowser, seriousAxeViolations, startStaticServer, type LaunchedBrowser, type StaticServer } from '../../scripts/lib/browser-harness';
 import { convBranch } from '../../src/lib/mobileone/keys';
 
 const SHOTS = 'test-results/screenshots';

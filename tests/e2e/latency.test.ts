@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { mkdir, readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
-import { launchBrowser, startStaticServer, type LaunchedBrowser, type StaticServer, seriousAxeViolations } from './harness';
+import { launchBrowser, startStaticServer, type LaunchedBrowser, type StaticServer, seriousAxeViolations } from '../../scripts/lib/browser-harness';
 
 const SCREENSHOTS = 'test-results/screenshots';
 /** The static build to serve; E2E_BUILD points elsewhere (a snapshot, while others rebuild `build/`). */

@@ -8,8 +8,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { mkdir } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
-import { launchBrowser, startStaticServer, type LaunchedBrowser, type StaticServer, seriousAxeViolations } from './harness';
-import { SECTIONS } from '../../src/ui/nav';
+import { launchBrowser, startStaticServer, type LaunchedBrowser, type StaticServer, seriousAxeViolations } from '../../scripts/lib/browser-harness';
+import { SECTIONS } from '../../src/ui/shared/nav';
 
 const SCREENSHOTS = 'test-results/screenshots';
 

@@ -23,7 +23,7 @@ import {
 	williamsDesign,
 	type FormId,
 	type ProtocolProgress
-} from '../../src/lib/bench/protocol';
+} from '../../src/lib/bench';
 import { buildOnnx, onnxGraph, summarizeGraph } from '../../src/lib/io/onnx/build';
 import { fuseModel } from '../../src/lib/mobileone/reparam';
 import { blocksOf, validateSpec } from '../../src/lib/mobileone/spec';

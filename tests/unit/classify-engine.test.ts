@@ -225,7 +225,7 @@ describe('proof image payload', () => {
 describe('sample pictures', () => {
 	it('exist, are small, are credited in LICENSES.md, and cover distinct CIFAR-10 classes', async () => {
 		const { existsSync, readFileSync, statSync } = await import('node:fs');
-		const { SAMPLES } = await import('../../src/ui/classify/samples');
+		const { SAMPLES } = await import('../../src/ui/image/samples');
 		const licences = readFileSync('static/samples/LICENSES.md', 'utf8');
 		const classes = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 		for (const s of SAMPLES) {

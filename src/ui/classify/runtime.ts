@@ -17,7 +17,7 @@ import { buildOnnx, INPUT_NAME, OUTPUT_NAME } from '$lib/io/onnx/build';
 import { fuseModel } from '$lib/mobileone/reparam';
 import { compareLogits, median, topK, type FormComparison, type RankedClass } from '$lib/core/scores';
 import type { UnfusedModel } from '$lib/mobileone/model';
-import { loadShippedCheckpoint } from '$ui/models';
+import { loadShippedCheckpoint } from '$ui/shared/models';
 
 let ortPromise: Promise<typeof Ort> | null = null;
 

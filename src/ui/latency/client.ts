@@ -4,7 +4,7 @@
  * which frees its sessions and memory. Staying on one backend keeps the worker, and with it the
  * sessions of the last network benchmarked, so a rerun starts measuring at once.
  */
-import type { LatencyResult } from '$lib/bench/protocol';
+import type { LatencyResult } from '$lib/bench';
 import type { BackendId, FromWorker, PreparedEvent, ProgressEvent, RunRequest } from './messages';
 
 export interface RunHandlers {

@@ -1,5 +1,5 @@
 /** How the three forms look on the page: one Okabe–Ito colour each (warm = branches, blue = fused). */
-import type { FormId } from '$lib/bench/protocol';
+import type { FormId } from '$lib/bench';
 
 export const FORM_COLOR: Record<FormId, string> = {
 	'unfused-raw': 'var(--vermillion)',

@@ -22,13 +22,13 @@ import {
 	type FormId,
 	type GraphSize,
 	type ProtocolOptions
-} from '$lib/bench/protocol';
+} from '$lib/bench';
 import { buildOnnx, onnxGraph, summarizeGraph } from '$lib/io/onnx/build';
 import { fuseModel } from '$lib/mobileone/reparam';
 import { randomInput } from '$lib/mobileone/synthetic';
 import { maxAbsDiff } from '$lib/core/tensor';
 import type { UnfusedModel } from '$lib/mobileone/model';
-import { fetchBytes, loadShippedCheckpoint, MODEL_CHOICES, SYNTHETIC_SEED, syntheticVariant, type ModelId } from '$ui/models';
+import { fetchBytes, loadShippedCheckpoint, MODEL_CHOICES, SYNTHETIC_SEED, syntheticVariant, type ModelId } from '$ui/shared/models';
 import type { BackendId, FromWorker, Phase, RunRequest, ToWorker } from './messages';
 import wasmGlueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
 import wasmBinaryUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';

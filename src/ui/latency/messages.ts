@@ -1,6 +1,6 @@
 /** What the latency page and its worker say to each other. */
-import type { FormId, GraphSize, LatencyResult } from '$lib/bench/protocol';
-import type { ModelId } from '$ui/models';
+import type { FormId, GraphSize, LatencyResult } from '$lib/bench';
+import type { ModelId } from '$ui/shared/models';
 
 export type BackendId = 'wasm-1' | 'wasm-n' | 'webgpu';
 

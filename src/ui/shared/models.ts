@@ -4,7 +4,7 @@
  */
 import { loadCheckpoint, type Checkpoint } from '$lib/io/checkpoint';
 // Vite copies the file into the build with a content hash and gives us its URL.
-import shippedWeightsUrl from '../../models/mobileone-cifar10.safetensors?url';
+import shippedWeightsUrl from '../../../models/mobileone-cifar10.safetensors?url';
 
 export { isModelId, MODEL_CHOICES, modelChoice, syntheticVariant, SYNTHETIC_SEED, type ModelChoice, type ModelId } from '$lib/models';
 
