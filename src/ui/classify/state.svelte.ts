@@ -94,8 +94,9 @@ export class ClassifyState {
 	}
 
 	/**
-	 * Start loading the weights and ONNX Runtime (about 21 MB together) if nobody has yet. A failed
-	 * load is forgotten, so the next picture tries again.
+	 * Start loading the weights and ONNX Runtime (about 21 MB together) if nobody has yet. Not done
+	 * with the page: a visitor on a phone plan should not pay for it just by looking. A failed load
+	 * is forgotten, so the next picture tries again.
 	 */
 	loadModel(): Promise<Model> {
 		this.#modelPromise ??= this.#startLoading();
@@ -109,13 +110,11 @@ export class ClassifyState {
 			.loadModel((progress) => {
 				if (this.model.kind === 'loading') this.model = { kind: 'loading', progress };
 			})
-			.then(
-				(model) => {
-					if (model.inputSize !== INPUT_SIZE) throw new Error(`the model takes ${model.inputSize} × ${model.inputSize} pixels, not ${INPUT_SIZE}`);
-					this.model = { kind: 'ready', model };
-					return model;
-				}
-			)
+			.then((model) => {
+				if (model.inputSize !== INPUT_SIZE) throw new Error(`the model takes ${model.inputSize} × ${model.inputSize} pixels, not ${INPUT_SIZE}`);
+				this.model = { kind: 'ready', model };
+				return model;
+			})
 			.catch((e: unknown) => {
 				this.model = { kind: 'failed', message: messageOf(e) };
 				this.#modelPromise = null;
