@@ -72,3 +72,23 @@ export function formatValue(v: number, digits = 3): string {
 export function formatSize(width: number, height: number): string {
 	return `${formatInt(width)} × ${formatInt(height)}`;
 }
+
+const SUPERSCRIPT: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
+
+/** A tiny or huge number as people write it: "7.7 × 10⁻⁷"; exactly zero reads "0". */
+export function formatScientific(x: number, digits = 2): string {
+	if (x === 0) return '0';
+	if (!Number.isFinite(x)) return String(x);
+	const [mantissa, exponent] = x.toExponential(digits - 1).split('e');
+	return `${mantissa} × 10${exponent.replace('+', '').replace(/[-0-9]/g, (d) => SUPERSCRIPT[d])}`;
+}
+
+/** A statistic near 1 with fixed decimals, such as a per-channel mean or spread: "0.491", "0.200". */
+export function formatFraction(x: number, digits = 3): string {
+	return x.toFixed(digits);
+}
+
+/** A pixel count in whole megapixels: 50_000_000 → "50 megapixels". */
+export function formatMegapixels(pixels: number): string {
+	return `${Math.round(pixels / 1e6)} megapixels`;
+}

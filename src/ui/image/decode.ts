@@ -7,22 +7,23 @@
  * 2. Decode no larger than `DECODE_MAX_SIDE` on the longer side, with EXIF orientation applied.
  *    The size is read from the header first. Browsers decode a picture at full size before they
  *    scale it (a 12000 × 12000 one is 576 MB), so large pictures take paths that never do:
- *    a large PNG is inflated and shrunk one scanline at a time (`$lib/pngdownscale`); a large
+ *    a large PNG is inflated and shrunk one scanline at a time (`$lib/image/pngdownscale`); a large
  *    JPEG is drawn small from an `<img>`, which Chromium decodes at ⅛, ¼ or ½ size (measured:
  *    about 20 MB instead of 720 MB for 12000 × 12000). Other formats are decoded by the browser
  *    and so are refused above `FULL_DECODE_MAX_PIXELS`.
  * 3. SVG is drawn through an `<img>` (an image context never runs an SVG's scripts, nor loads
  *    anything it links to) onto a canvas.
- * 4. Take the centred square and shrink it in halving steps to the input size (`$lib/crop`).
+ * 4. Take the centred square and shrink it in halving steps to the input size (`$lib/image/crop`).
  */
 import { centreSquare, fitWithin, halvingSteps, orientedSize, type Rect } from '$lib/image/crop';
 import { inspectImageFile, type ImageFileInfo } from '$lib/image/imagefile';
 import { PngDownscaler, readPngStructure } from '$lib/image/pngdownscale';
+import { formatBytes, formatMegapixels, formatSize } from '$lib/format';
 
 /** Longest side kept after decoding; enough for a sharp preview and far more than 32 px. */
 export const DECODE_MAX_SIDE = 1024;
-/** Larger files are refused before reading them. */
-export const MAX_FILE_BYTES = 100 * 1024 * 1024;
+/** Larger files are refused before reading them (decimal, as the message quotes it: 100 MB). */
+export const MAX_FILE_BYTES = 100_000_000;
 /** Images with more pixels than this (a 16384 × 16384 square) are refused from their header alone. */
 export const MAX_PIXELS = 16384 * 16384;
 /** Above this many pixels (a 4096 × 4096 square), JPEG and PNG take the bounded-memory paths. */
@@ -60,10 +61,6 @@ export interface LoadedImage {
 	sourceWidth: number;
 	sourceHeight: number;
 	format: string;
-}
-
-function formatBytes(n: number): string {
-	return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(0)} MB` : `${Math.ceil(n / 1024)} KB`;
 }
 
 const FORMAT_NAMES: Record<string, string> = {
@@ -111,7 +108,7 @@ export async function decodeImageBlob(blob: Blob, name: string): Promise<LoadedI
 	if (info.width !== null && info.height !== null && info.width * info.height > MAX_PIXELS) {
 		throw new InputError(
 			'too-large',
-			`“${name}” is ${info.width.toLocaleString('en')} × ${info.height.toLocaleString('en')} pixels, more than this page decodes (${(MAX_PIXELS / 1e6).toFixed(0)} megapixels).`
+			`“${name}” is ${formatSize(info.width, info.height)} pixels, more than this page decodes (${formatMegapixels(MAX_PIXELS)}).`
 		);
 	}
 
@@ -163,7 +160,7 @@ export async function decodeImageBlob(blob: Blob, name: string): Promise<LoadedI
 	if (width * height > FULL_DECODE_MAX_PIXELS) {
 		throw new InputError(
 			'too-large',
-			`“${name}” is ${width.toLocaleString('en')} × ${height.toLocaleString('en')} pixels. This page decodes ${info.format === 'png' ? 'interlaced PNG' : format} pictures up to ${FULL_DECODE_MAX_PIXELS / 1e6} megapixels (JPEG and PNG much larger). Shrink it, or save it as JPEG or PNG, and try again.`
+			`“${name}” is ${formatSize(width, height)} pixels. This page decodes ${info.format === 'png' ? 'interlaced PNG' : format} pictures up to ${formatMegapixels(FULL_DECODE_MAX_PIXELS)} (JPEG and PNG much larger). Shrink it, or save it as JPEG or PNG, and try again.`
 		);
 	}
 	try {
