@@ -72,3 +72,24 @@ export function formatValue(v: number, digits = 3): string {
 export function formatSize(width: number, height: number): string {
 	return `${formatInt(width)} × ${formatInt(height)}`;
 }
+
+/** A number inside a TeX formula: significant digits, the exponent as ×10ⁿ when very small or large. */
+export function formatTex(v: number, digits = 4): string {
+	if (v === 0) return '0';
+	const a = Math.abs(v);
+	if (a < 1e-3 || a >= 1e5) {
+		const [m, e] = v.toExponential(digits - 1).split('e');
+		return `${m}\\times10^{${Number(e)}}`;
+	}
+	return Number(v.toPrecision(digits)).toString();
+}
+
+/** A value shown to check by hand, with a fixed number of significant digits: "0.1234567". */
+export function formatPrecise(v: number, digits: number): string {
+	return v.toPrecision(digits);
+}
+
+/** How much smaller `after` is than `before`: "−12 %"; empty when there was nothing to cut. */
+export function formatCut(before: number, after: number): string {
+	return before === 0 ? '' : `−${Math.round((1 - after / before) * 100)} %`;
+}
