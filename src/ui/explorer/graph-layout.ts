@@ -6,7 +6,13 @@
 import type { BlockSpec } from '$lib/mobileone/spec';
 
 export const GRAPH_WIDTH = 440;
-export const GRAPH_HEIGHT = 330;
+const BASE_HEIGHT = 330;
+const SE_ROW = 44;
+
+/** The picture's height for a block: a squeeze-excite box adds a row (without it the output box was cut off). */
+export function graphHeight(b: BlockSpec): number {
+	return BASE_HEIGHT + (b.se ? SE_ROW : 0);
+}
 
 export type GraphNodeKind = 'io' | 'conv' | 'scale' | 'skip' | 'sum' | 'se' | 'relu' | 'fused';
 
@@ -57,7 +63,7 @@ export function graphLayout(b: BlockSpec, step: number): { nodes: GraphNode[]; e
 	const nodes: GraphNode[] = [{ id: 'in', kind: 'io', x: W / 2 - 24, y: 16, w: 48, h: 30, title: 'x', sub: '', opacity: 1 }, ...branches, fused, sum];
 	if (b.se) {
 		nodes.push({ id: 'se', kind: 'se', x: W / 2 - 60, y, w: 120, h: 30, title: 'squeeze-excite', sub: '', opacity: 1 });
-		y += 44;
+		y += SE_ROW;
 	}
 	nodes.push({ id: 'relu', kind: 'relu', x: W / 2 - 36, y, w: 72, h: 30, title: 'ReLU', sub: '', opacity: 1 });
 	nodes.push({ id: 'out', kind: 'io', x: W / 2 - 24, y: y + 46, w: 48, h: 30, title: 'y', sub: '', opacity: 1 });
