@@ -93,3 +93,13 @@ export function formatPrecise(v: number, digits: number): string {
 export function formatCut(before: number, after: number): string {
 	return before === 0 ? '' : `−${Math.round((1 - after / before) * 100)} %`;
 }
+
+/** A number already in percent, fixed decimals: 87.04 → "87.04", 100 → "100.00". */
+export function formatPercentage(percent: number, digits = 2): string {
+	return percent.toFixed(digits);
+}
+
+/** A count in millions, always: "1.68 M", "0.42 M" (so a before → after pair reads in one unit). */
+export function formatMillions(n: number): string {
+	return `${(n / 1e6).toFixed(2)} M`;
+}
