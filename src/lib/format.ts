@@ -92,3 +92,34 @@ export function formatFraction(x: number, digits = 3): string {
 export function formatMegapixels(pixels: number): string {
 	return `${Math.round(pixels / 1e6)} megapixels`;
 }
+
+/** A number inside a TeX formula: significant digits, the exponent as ×10ⁿ when very small or large. */
+export function formatTex(v: number, digits = 4): string {
+	if (v === 0) return '0';
+	const a = Math.abs(v);
+	if (a < 1e-3 || a >= 1e5) {
+		const [m, e] = v.toExponential(digits - 1).split('e');
+		return `${m}\\times10^{${Number(e)}}`;
+	}
+	return Number(v.toPrecision(digits)).toString();
+}
+
+/** A value shown to check by hand, with a fixed number of significant digits: "0.1234567". */
+export function formatPrecise(v: number, digits: number): string {
+	return v.toPrecision(digits);
+}
+
+/** How much smaller `after` is than `before`: "−12 %"; empty when there was nothing to cut. */
+export function formatCut(before: number, after: number): string {
+	return before === 0 ? '' : `−${Math.round((1 - after / before) * 100)} %`;
+}
+
+/** A number already in percent, fixed decimals: 87.04 → "87.04", 100 → "100.00". */
+export function formatPercentage(percent: number, digits = 2): string {
+	return percent.toFixed(digits);
+}
+
+/** A count in millions, always: "1.68 M", "0.42 M" (so a before → after pair reads in one unit). */
+export function formatMillions(n: number): string {
+	return `${(n / 1e6).toFixed(2)} M`;
+}

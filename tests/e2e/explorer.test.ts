@@ -6,7 +6,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { loadCheckpoint } from '../../src/lib/io/checkpoint';
 import { applyEdit, channelSteps, type BlockEdit } from '../../src/lib/mobileone/explain';
 import { fuseBlockSteps } from '../../src/lib/mobileone/reparam';
@@ -19,7 +19,8 @@ const SHOTS = 'test-results/screenshots';
 let server: StaticServer;
 let browser: LaunchedBrowser;
 let model: UnfusedModel;
-const errors: string[] = [];
+/** Errors logged by the pages the current test opened; afterEach asserts there were none. */
+let errors: string[] = [];
 
 beforeAll(async () => {
 	model = loadCheckpoint(new Uint8Array(await readFile('models/mobileone-cifar10.safetensors'))).model as UnfusedModel;
@@ -27,16 +28,28 @@ beforeAll(async () => {
 	browser = await launchBrowser();
 	await mkdir(SHOTS, { recursive: true });
 });
+beforeEach(() => {
+	errors = [];
+});
+afterEach(() => {
+	expect(errors).toEqual([]);
+});
 afterAll(async () => {
 	await browser?.close();
 	await server?.close();
 });
 
-async function open(query: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
+async function newPage(): Promise<Page> {
 	const page = await browser.context.newPage();
+	const mine = errors;
+	page.on('pageerror', (e) => mine.push(e.message));
+	page.on('console', (m) => m.type() === 'error' && mine.push(m.text()));
+	return page;
+}
+
+async function open(query: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
+	const page = await newPage();
 	await page.setViewportSize(viewport);
-	page.on('pageerror', (e) => errors.push(e.message));
-	page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
 	await page.goto(`${server.url}/explorer?${query}`);
 	await page.locator('#step-title').waitFor();
 	return page;
@@ -217,7 +230,7 @@ describe('fusion explorer', () => {
 	});
 
 	test('the visitor’s own image from Classify becomes the proof input', async () => {
-		const page = await browser.context.newPage();
+		const page = await newPage();
 		await page.goto(`${server.url}/explorer`);
 		// what the classify page stores: the 32×32 crop the network sees, in this tab only
 		const rgb = Array.from({ length: 32 * 32 * 3 }, (_, i) => (i * 37) % 256);
@@ -231,7 +244,43 @@ describe('fusion explorer', () => {
 		await page.close();
 	});
 
-	test('no errors in the console', () => {
-		expect(errors).toEqual([]);
+	test('heatmap value labels fit inside their cells (steps 1 and 4, at 1280 px)', async () => {
+		for (const [block, step] of [
+			['stage1.2', 1],
+			['stage2.1', 1],
+			['stage1.2', 4],
+			['stage2.1', 4]
+		] as const) {
+			const page = await open(`model=cifar10&block=${block}&ch=3&step=${step}`);
+			await page.locator('figure.heatmap').first().waitFor();
+			const worst = await page.evaluate(`(() => {
+				let worst = -Infinity;
+				for (const g of document.querySelectorAll('figure.heatmap svg g')) {
+					const r = g.querySelector('rect'), t = g.querySelector('text');
+					if (r && t) worst = Math.max(worst, t.getBBox().width - r.width.baseVal.value);
+				}
+				return worst;
+			})()`);
+			expect(worst, `${block} step ${step}`).toBeLessThanOrEqual(0);
+			await page.close();
+		}
+	});
+
+	test('on a phone the formulas and the whole-network table scroll sideways, with edge shadows', async () => {
+		const page = await open('model=cifar10&block=stage1.2&ch=0&step=1', { width: 375, height: 812 });
+		await page.locator('.formula .katex').first().waitFor();
+		const scrollers = await page.evaluate(`(() => [...document.querySelectorAll('.formula, [aria-label="Whole-network collapse table"]')].map((e) => ({
+			cls: e.className, overflow: getComputedStyle(e).overflowX, shadow: getComputedStyle(e).backgroundImage.includes('radial-gradient'),
+			wide: e.scrollWidth > e.clientWidth
+		})))()`) as { cls: string; overflow: string; shadow: boolean; wide: boolean }[];
+		expect(scrollers.length).toBeGreaterThan(1);
+		for (const x of scrollers) {
+			expect(x.overflow).toBe('auto');
+			expect(x.shadow).toBe(true);
+		}
+		// the table really is wider than a phone: it is the scroller, not the page, that overflows
+		expect(scrollers.some((x) => x.wide)).toBe(true);
+		expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+		await page.close();
 	});
 });

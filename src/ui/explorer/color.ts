@@ -19,11 +19,3 @@ export function extentOf(...arrays: ArrayLike<number>[]): number {
 	for (const a of arrays) for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
 	return m;
 }
-
-/** Short, honest number formatting: 3 significant digits, exponent when tiny or huge. */
-export function fmt(v: number, digits = 3): string {
-	if (v === 0) return '0';
-	const a = Math.abs(v);
-	if (a < 1e-3 || a >= 1e4) return v.toExponential(digits - 1);
-	return Number(v.toPrecision(digits)).toString();
-}

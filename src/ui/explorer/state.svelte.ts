@@ -1,14 +1,23 @@
 /**
- * The explorer's state: which model, block, channel and step, the visitor's edits and switches.
- * Everything numeric is derived from the engine (fuseBlockSteps, channelSteps, proveBlock); this
- * file only wires choices to engine calls.
+ * The explorer's state: which model, block, channel, step and input image, the visitor's edits and
+ * switches, and where loading stands. Everything numeric is derived from the engine
+ * (fuseBlockSteps, channelSteps, proveBlock, pixelsToInput); this file only wires choices to
+ * engine calls. Loading goes through injected loaders, and each load carries a sequence number:
+ * only the answer to the visitor's latest choice is kept, however slow the earlier ones are.
  */
 import { applyEdit, channelSteps, proveBlock, rebuildWithBranches, type BlockEdit } from '$lib/mobileone/explain';
 import type { BranchMistakes } from '$lib/mobileone/forward';
 import { runBlocks } from '$lib/mobileone/forward';
 import { fuseBlockSteps, fuseModel } from '$lib/mobileone/reparam';
+import { pixelsToInput, type Normalization } from '$lib/image/preprocess';
 import type { Tensor } from '$lib/core/tensor';
 import type { FusedModel, UnfusedBlock, UnfusedModel } from '$lib/mobileone/model';
+import type { BlockSpec } from '$lib/mobileone/spec';
+import { modelChoice, type ModelId } from '$lib/models';
+import type { ExplorerLoaders, InputPixels, Progress } from './loader';
+import { DEFAULT_QUERY, serialize, type ExplorerQuery, type InputId, type StepId } from './url';
+
+export type { StepId } from './url';
 
 export const STEPS = [
 	{ id: 1, short: 'Fold BN', title: 'Fold each BatchNorm into its kernel' },
@@ -16,11 +25,43 @@ export const STEPS = [
 	{ id: 3, short: 'Skip → kernel', title: 'Write the skip as a kernel' },
 	{ id: 4, short: 'Add up', title: 'Add all kernels and biases into one' },
 	{ id: 5, short: 'Proof', title: 'Run both forms on a real input' }
-] as const;
+] as const satisfies readonly { id: StepId; short: string; title: string }[];
 
-export type StepId = (typeof STEPS)[number]['id'];
+/** Synthetic S0–S4 get a 64×64 input: every block is convolutional, so any size proves the same thing. */
+export const SYNTHETIC_INPUT = 64;
+
+export type LoadStatus = { kind: 'loading'; progress: Progress } | { kind: 'ready' } | { kind: 'failed'; message: string };
+
+/** The keys the explorer answers to, outside form controls. */
+const KEYS: Record<string, (s: ExplorerState) => void> = {
+	ArrowRight: (s) => s.setStep(s.step + 1),
+	ArrowLeft: (s) => s.setStep(s.step - 1),
+	ArrowUp: (s) => s.setChannel(s.channel + 1),
+	ArrowDown: (s) => s.setChannel(s.channel - 1),
+	']': (s) => s.setBlock(s.blockIndex + 1),
+	'[': (s) => s.setBlock(s.blockIndex - 1)
+};
+
+export function describeBlock(b: BlockSpec): string {
+	const kind = b.role === 'stem' ? 'stem 3×3' : b.role === 'depthwise' ? 'depthwise 3×3' : 'pointwise 1×1';
+	const ch = b.cin === b.cout ? `${b.cout} ch` : `${b.cin}→${b.cout} ch`;
+	return `${b.name} · ${kind} · ${ch}${b.stride > 1 ? ` · stride ${b.stride}` : ''}${b.se ? ' · SE' : ''}`;
+}
 
 export class ExplorerState {
+	readonly #loaders: ExplorerLoaders;
+	#modelSeq = 0;
+	#inputSeq = 0;
+
+	modelId = $state<ModelId>(DEFAULT_QUERY.model);
+	status = $state.raw<LoadStatus>({ kind: 'loading', progress: { text: 'Loading the trained model…', fraction: 0 } });
+	/** A failure to prepare the input image; the rest of the page still works. */
+	inputError = $state<string | null>(null);
+	hasMine = $state(false);
+	inputId = $state<InputId>(DEFAULT_QUERY.input);
+	inputPixels = $state.raw<InputPixels | null>(null);
+	norm = $state.raw<Normalization | null>(null);
+
 	model = $state.raw<UnfusedModel | null>(null);
 	/** The same model fused once, to compute block inputs quickly (fused = unfused). */
 	fusedModel = $derived(this.model ? fuseModel(this.model) : null);
@@ -32,8 +73,21 @@ export class ExplorerState {
 	/** k chosen by the visitor: the block is rebuilt with synthetic weights. */
 	kOverride = $state<number | null>(null);
 	mistakes = $state<BranchMistakes>({});
-	/** The network input for the proof, already normalized [1, 3, H, W]. */
-	input = $state.raw<Tensor | null>(null);
+
+	constructor(loaders: ExplorerLoaders) {
+		this.#loaders = loaders;
+	}
+
+	ready = $derived(this.status.kind === 'ready');
+	blocks = $derived(this.model?.blocks.map((b) => b.spec) ?? []);
+	inputSize = $derived(this.modelId === 'cifar10' || this.inputId === 'mine' ? 32 : SYNTHETIC_INPUT);
+
+	/** The network input for the proof, normalized [1, 3, H, W]; null until model and picture agree on a size. */
+	input = $derived.by((): Tensor | null => {
+		const px = this.inputPixels;
+		if (!px || !this.norm || px.size !== this.inputSize) return null;
+		return { shape: [1, 3, px.size, px.size], data: pixelsToInput(px.rgba, px.size, px.size, 4, this.norm) };
+	});
 
 	baseBlock = $derived(this.model ? this.model.blocks[Math.min(this.blockIndex, this.model.blocks.length - 1)] : null);
 
@@ -58,6 +112,80 @@ export class ExplorerState {
 	proof = $derived(this.block && this.steps && this.blockInput ? proveBlock(this.block, this.steps, this.blockInput, this.mistakes) : null);
 
 	edited = $derived(this.edits.length > 0 || (this.kOverride !== null && this.kOverride !== this.baseBlock?.spec.k));
+
+	proofNote = $derived(
+		this.modelId === 'cifar10'
+			? `The input is ${this.inputPixels?.name ?? 'the image'} at 32×32, run through every earlier block of the trained network.`
+			: `${modelChoice(this.modelId).name} here has synthetic weights; the input is the image at ${SYNTHETIC_INPUT}×${SYNTHETIC_INPUT} (the blocks are convolutional, so any size proves the same), run through every earlier block.`
+	);
+
+	/** The deep link to exactly this view, or null while there is nothing to link to. */
+	query = $derived.by((): string | null => {
+		const spec = this.block?.spec;
+		if (!this.ready || !spec) return null;
+		return serialize({ model: this.modelId, block: spec.name, channel: this.channel, step: this.step, input: this.inputId });
+	});
+
+	/** Open the view a deep link asks for. */
+	async start(q: ExplorerQuery) {
+		this.hasMine = this.#loaders.hasMine();
+		this.inputId = q.input === 'mine' && !this.hasMine ? DEFAULT_QUERY.input : q.input;
+		if (!(await this.#loadModel(q.model))) return;
+		const i = this.model!.blocks.findIndex((b) => b.spec.name === q.block);
+		this.setBlock(i >= 0 ? i : 0);
+		this.setChannel(q.channel);
+		this.setStep(q.step);
+		await this.selectInput(this.inputId);
+	}
+
+	async selectModel(id: ModelId) {
+		this.blockIndex = 0;
+		this.channel = 0;
+		this.resetEdits();
+		if (await this.#loadModel(id)) await this.selectInput(this.inputId);
+	}
+
+	/** True when this load is still the latest and it succeeded. */
+	async #loadModel(id: ModelId): Promise<boolean> {
+		const seq = ++this.#modelSeq;
+		this.modelId = id;
+		this.model = null;
+		this.inputPixels = null;
+		this.status = { kind: 'loading', progress: { text: 'Loading…', fraction: null } };
+		try {
+			const loaded = await this.#loaders.loadModel(id, (progress) => {
+				if (seq === this.#modelSeq) this.status = { kind: 'loading', progress };
+			});
+			if (seq !== this.#modelSeq) return false;
+			this.norm = loaded.norm;
+			this.trained = loaded.trained;
+			this.model = loaded.model;
+			this.status = { kind: 'ready' };
+			return true;
+		} catch (e) {
+			if (seq === this.#modelSeq) this.status = { kind: 'failed', message: `Could not load the model: ${(e as Error).message}` };
+			return false;
+		}
+	}
+
+	async selectInput(id: InputId) {
+		const seq = ++this.#inputSeq;
+		this.inputId = id;
+		this.inputError = null;
+		try {
+			const px = await this.#loaders.loadInput(id, this.inputSize);
+			if (seq === this.#inputSeq) this.inputPixels = px;
+		} catch (e) {
+			if (seq === this.#inputSeq) this.inputError = `Could not prepare the input image: ${(e as Error).message}`;
+		}
+	}
+
+	/** Act on a key press; false when the explorer has nothing to do with that key. */
+	key(key: string): boolean {
+		const f = KEYS[key] ?? (/^[1-5]$/.test(key) ? (s: ExplorerState) => s.setStep(Number(key)) : null);
+		f?.(this);
+		return f !== null;
+	}
 
 	setBlock(i: number) {
 		if (!this.model) return;

@@ -1,0 +1,84 @@
+/**
+ * Where the explorer's model and input image come from in the browser: the shipped checkpoint or
+ * seeded synthetic weights, a sample picture or the visitor's own from the Classify page. The
+ * state class receives these functions, so its tests can pass slow or failing ones instead.
+ */
+import type { Normalization } from '$lib/image/preprocess';
+import { parseProofImage, PROOF_IMAGE_KEY } from '$lib/image/proofimage';
+import { isVariantName } from '$lib/mobileone/spec';
+import type { UnfusedModel } from '$lib/mobileone/model';
+import { formatBytes } from '$lib/format';
+import { decodeImageBlob, toNetworkPixels } from '$ui/image/decode';
+import { SAMPLES } from '$ui/image/samples';
+import { loadShippedCheckpoint, modelChoice, syntheticVariant, type ModelId } from '$ui/shared/models';
+import { loadTypesetter } from './typeset.svelte';
+import { sampleId, type InputId } from './url';
+
+export interface LoadedModel {
+	model: UnfusedModel;
+	norm: Normalization;
+	trained: boolean;
+}
+
+/** RGBA pixels of a square picture, ready to be normalized for the network. */
+export interface InputPixels {
+	rgba: ArrayLike<number>;
+	size: number;
+	name: string;
+}
+
+export interface Progress {
+	text: string;
+	/** 0–1, or null when unknown. */
+	fraction: number | null;
+}
+
+export interface ExplorerLoaders {
+	loadModel(id: ModelId, onProgress: (p: Progress) => void): Promise<LoadedModel>;
+	loadInput(id: InputId, size: number): Promise<InputPixels>;
+	/** Whether the Classify page left a picture in this tab. */
+	hasMine(): boolean;
+}
+
+// ImageNet statistics for Apple's S0–S4 (they were trained with them); our model carries its own.
+const IMAGENET: Normalization = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+
+async function loadWeights(id: ModelId, onProgress: (p: Progress) => void): Promise<LoadedModel> {
+	if (id === 'cifar10') {
+		const text = 'Loading the trained model…';
+		onProgress({ text, fraction: 0 });
+		const ck = await loadShippedCheckpoint((loaded, total) => onProgress({ text: `${text} ${formatBytes(loaded)}`, fraction: total ? loaded / total : null }));
+		return { model: ck.model as UnfusedModel, norm: { mean: ck.mean ?? IMAGENET.mean, std: ck.std ?? IMAGENET.std }, trained: true };
+	}
+	if (!isVariantName(id)) throw new Error(`unknown model ${id}`);
+	onProgress({ text: `Generating synthetic weights for ${modelChoice(id).name}…`, fraction: null });
+	// let the message paint before the busy loop
+	await new Promise((r) => setTimeout(r, 30));
+	return { model: syntheticVariant(id), norm: IMAGENET, trained: false };
+}
+
+function readMine(): InputPixels {
+	const mine = parseProofImage(sessionStorage.getItem(PROOF_IMAGE_KEY));
+	if (!mine) throw new Error('no image from the Classify page in this tab');
+	const rgba = new Uint8ClampedArray(mine.width * mine.height * 4);
+	for (let i = 0; i < mine.width * mine.height; i++) rgba.set([mine.rgb[3 * i], mine.rgb[3 * i + 1], mine.rgb[3 * i + 2], 255], 4 * i);
+	return { rgba, size: mine.width, name: mine.name };
+}
+
+export const browserLoaders: ExplorerLoaders = {
+	async loadModel(id, onProgress) {
+		// the formulas' typesetter comes with the model: the steps that show formulas wait for both
+		const [loaded] = await Promise.all([loadWeights(id, onProgress), loadTypesetter()]);
+		return loaded;
+	},
+	async loadInput(id, size) {
+		if (id === 'mine') return readMine();
+		const sample = SAMPLES.find((x) => sampleId(x.file) === id) ?? SAMPLES[0];
+		const res = await fetch(`/samples/${sample.file}`);
+		const img = await decodeImageBlob(await res.blob(), sample.file);
+		const px = toNetworkPixels(img.bitmap, size);
+		img.bitmap.close();
+		return { rgba: px.rgba, size: px.size, name: sample.alt };
+	},
+	hasMine: () => parseProofImage(sessionStorage.getItem(PROOF_IMAGE_KEY)) !== null
+};

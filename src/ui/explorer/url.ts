@@ -1,0 +1,81 @@
+/**
+ * The explorer's deep link: model, block, channel, step and input image in the query string.
+ * One table says, per property, its parameter name, how to read it (anything unreadable falls back
+ * to the default) and how to write it; `parse` and `serialize` only walk that table.
+ */
+import { isModelId, type ModelId } from '$lib/models';
+import { SAMPLES } from '$ui/image/samples';
+
+export type StepId = 1 | 2 | 3 | 4 | 5;
+
+/** 'mine' is the visitor's own picture from the Classify page; anything else is a sample's id. */
+export type InputId = 'mine' | string;
+
+export interface ExplorerQuery {
+	model: ModelId;
+	/** A block name such as "stage1.2"; null: the model's first block. Checked against the model once it is loaded. */
+	block: string | null;
+	channel: number;
+	step: StepId;
+	input: InputId;
+}
+
+/** A sample's id in links and in the picker: its file name without the extension. */
+export const sampleId = (file: string): string => file.replace(/\.\w+$/, '');
+
+export const DEFAULT_INPUT = sampleId(SAMPLES.find((x) => x.label === 'cat')?.file ?? SAMPLES[0].file);
+
+export const DEFAULT_QUERY: Readonly<ExplorerQuery> = { model: 'cifar10', block: null, channel: 0, step: 1, input: DEFAULT_INPUT };
+
+interface Field<K extends keyof ExplorerQuery> {
+	key: K;
+	param: string;
+	/** undefined: not a valid value, use the default. */
+	read: (raw: string) => ExplorerQuery[K] | undefined;
+	write: (value: ExplorerQuery[K]) => string | null;
+}
+
+const field = <K extends keyof ExplorerQuery>(f: Field<K>) => f;
+const integer = (raw: string) => (/^\d{1,6}$/.test(raw) ? Number(raw) : undefined);
+
+const FIELDS = [
+	field({ key: 'model', param: 'model', read: (raw) => (isModelId(raw) ? raw : undefined), write: (v) => v }),
+	field({ key: 'block', param: 'block', read: (raw) => (/^stage\d{1,2}(\.\d{1,3})?$/.test(raw) ? raw : undefined), write: (v) => v }),
+	field({ key: 'channel', param: 'ch', read: integer, write: String }),
+	field({
+		key: 'step',
+		param: 'step',
+		read: (raw) => {
+			const n = integer(raw);
+			return n !== undefined && n >= 1 && n <= 5 ? (n as StepId) : undefined;
+		},
+		write: String
+	}),
+	field({
+		key: 'input',
+		param: 'input',
+		read: (raw) => (raw === 'mine' || SAMPLES.some((x) => sampleId(x.file) === raw) ? raw : undefined),
+		write: (v) => v
+	})
+];
+
+export function parse(search: string | URLSearchParams): ExplorerQuery {
+	const q = typeof search === 'string' ? new URLSearchParams(search) : search;
+	const out: Record<string, unknown> = { ...DEFAULT_QUERY };
+	for (const f of FIELDS) {
+		const raw = q.get(f.param);
+		const v = raw === null ? undefined : (f.read as (raw: string) => unknown)(raw);
+		if (v !== undefined) out[f.key] = v;
+	}
+	return out as unknown as ExplorerQuery;
+}
+
+/** The query string, without the "?", in the table's order; a null block is left out. */
+export function serialize(query: ExplorerQuery): string {
+	const q = new URLSearchParams();
+	for (const f of FIELDS) {
+		const v = (f.write as (v: unknown) => string | null)(query[f.key]);
+		if (v !== null) q.set(f.param, v);
+	}
+	return q.toString();
+}

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { cellLabels, MIN_LABEL_PX, MONO_ADVANCE } from '../../src/ui/explorer/cells';
+
+describe('heatmap cell labels', () => {
+	const values = [-0.0413, -0.0127, 0.0013, 0.25, -1.2e-5, 0.5, 0, 3.1, -0.9];
+	for (const side of [20, 28, 30, 44, 60]) {
+		it(`every label fits a ${side} px cell, or there are none`, () => {
+			const l = cellLabels(values, side);
+			if (!l) return;
+			expect(l.fontPx).toBeGreaterThanOrEqual(MIN_LABEL_PX);
+			for (const t of l.texts) expect(t.length * MONO_ADVANCE * l.fontPx).toBeLessThanOrEqual(side - 1);
+		});
+	}
+
+	it('labels big cells and gives up on tiny ones', () => {
+		expect(cellLabels(values, 44)).not.toBeNull();
+		expect(cellLabels(values, 12)).toBeNull();
+	});
+
+	it('the labels of the overlap seen at 1280 px no longer overflow a 30 px cell', () => {
+		const l = cellLabels([-0.0413, -0.0127, 0.0013], 30);
+		// "-0.041" at 9 px was 32 px wide in a 29 px cell; now a shorter label or a smaller font, or none
+		if (l) for (const t of l.texts) expect(t.length * MONO_ADVANCE * l.fontPx).toBeLessThanOrEqual(29);
+	});
+});
