@@ -1,9 +1,9 @@
 /**
  * MobileOne as an ONNX file, in either form.
  *
- * The unfused graph keeps every branch visible (Conv → BatchNormalization per branch, one Sum), so
- * that ONNX Runtime's own Conv+BN folding can be measured as an effect separate from MobileOne's
- * reparameterization. The fused graph is one Conv with bias per block.
+ * The unfused graph keeps every branch visible (Conv → BatchNormalization per branch, summed by a
+ * chain of two-input Adds in the order of Apple's `forward`), so that ONNX Runtime's own Conv+BN
+ * folding can be measured as an effect separate from MobileOne's reparameterization. The fused graph is one Conv with bias per block.
  *
  * Building happens in two steps: `onnxGraph` makes a plain JS description of the graph, and
  * `buildOnnx` encodes that object. `summarizeGraph` reads the same object, so the counts a page
@@ -165,11 +165,21 @@ function unfusedBranches(g: GraphBuilder, block: UnfusedBlock, x: string): strin
 	const b = block.spec;
 	const n = b.name;
 	if (block.convs.length !== b.k) throw new RangeError(`${n} has ${block.convs.length} conv branches, its spec says ${b.k}`);
-	const branches = block.convs.map((c, i) => convBn(g, b, convBranch(i), x, c, b.kernel, b.padding));
-	if (block.scale) branches.push(convBn(g, b, SCALE_BRANCH, x, block.scale, 1, 0));
-	if (block.skip) branches.push(batchNorm(g, branchBnPrefix(n, SKIP_BRANCH), `${n}/${branchModule(SKIP_BRANCH)}`, x, block.skip, b.cin));
-	// A lone branch needs no Sum; an extra identity-like node would only clutter the node counts.
-	return branches.length === 1 ? branches[0] : g.node('Sum', `${n}/sum`, branches);
+	const convs = block.convs.map((c, i) => convBn(g, b, convBranch(i), x, c, b.kernel, b.padding));
+	const scale = block.scale ? convBn(g, b, SCALE_BRANCH, x, block.scale, 1, 0) : null;
+	const skip = block.skip ? batchNorm(g, branchBnPrefix(n, SKIP_BRANCH), `${n}/${branchModule(SKIP_BRANCH)}`, x, block.skip, b.cin) : null;
+	// Apple's forward: out = scale_out + identity_out, then out += conv(x) per conv branch. Summed as
+	// that chain of two-input Adds (as torch.onnx.export writes it), not one many-input Sum: ONNX
+	// Runtime fuses a Conv into the Add that consumes it (and the block's ReLU into the last one),
+	// but has no such rule for Sum, so a Sum would make the multi-branch baseline needlessly slow.
+	const terms = [scale, skip, ...convs].filter((t): t is string => t !== null);
+	// The block's sum keeps one name, `<block>/sum`, whatever its length; a lone branch needs no Add.
+	let out = terms[0];
+	for (let i = 1; i < terms.length; i++) {
+		const last = i === terms.length - 1;
+		out = g.node('Add', `${n}/add.${i}`, [out, terms[i]], [], last ? `${n}/sum` : undefined);
+	}
+	return out;
 }
 
 function fusedConv(g: GraphBuilder, block: FusedBlock, x: string): string {
@@ -230,7 +240,7 @@ export function onnxGraph(model: UnfusedModel | FusedModel): OnnxGraph {
 		name: `${spec.name} (${formName})`,
 		docString:
 			formName === 'unfused'
-				? 'MobileOne, train-time form: every conv+BN branch is its own Conv → BatchNormalization, summed per block.'
+				? 'MobileOne, train-time form: every conv+BN branch is its own Conv → BatchNormalization, summed per block by a chain of Adds in the order of Apple’s forward.'
 				: 'MobileOne, reparameterized form: one Conv with bias per block.',
 		inputs: [{ name: INPUT_NAME, shape: [BATCH_DIM, spec.inChannels, spec.inputSize, spec.inputSize] }],
 		outputs: [{ name: OUTPUT_NAME, shape: [BATCH_DIM, spec.numClasses] }],
