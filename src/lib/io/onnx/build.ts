@@ -165,21 +165,28 @@ function unfusedBranches(g: GraphBuilder, block: UnfusedBlock, x: string): strin
 	const b = block.spec;
 	const n = b.name;
 	if (block.convs.length !== b.k) throw new RangeError(`${n} has ${block.convs.length} conv branches, its spec says ${b.k}`);
-	const convs = block.convs.map((c, i) => convBn(g, b, convBranch(i), x, c, b.kernel, b.padding));
-	const scale = block.scale ? convBn(g, b, SCALE_BRANCH, x, block.scale, 1, 0) : null;
-	const skip = block.skip ? batchNorm(g, branchBnPrefix(n, SKIP_BRANCH), `${n}/${branchModule(SKIP_BRANCH)}`, x, block.skip, b.cin) : null;
-	// Apple's forward: out = scale_out + identity_out, then out += conv(x) per conv branch. Summed as
-	// that chain of two-input Adds (as torch.onnx.export writes it), not one many-input Sum: ONNX
-	// Runtime fuses a Conv into the Add that consumes it (and the block's ReLU into the last one),
-	// but has no such rule for Sum, so a Sum would make the multi-branch baseline needlessly slow.
-	const terms = [scale, skip, ...convs].filter((t): t is string => t !== null);
+	// Apple's forward, step for step: identity_out = rbr_skip(x); scale_out = rbr_scale(x);
+	// out = scale_out + identity_out; then out += conv(x) per conv branch. Summed by that chain of
+	// two-input Adds (as torch.onnx.export writes it), not one many-input Sum: ONNX Runtime fuses a
+	// Conv into the Add that consumes it (and the block's ReLU into the last one), but has no such
+	// rule for Sum. In this node order each branch is added as soon as it exists, so no more than
+	// two branch outputs are ever alive at once.
+	const total = b.k + (block.scale ? 1 : 0) + (block.skip ? 1 : 0);
+	let sum: string | null = null;
+	let adds = 0;
 	// The block's sum keeps one name, `<block>/sum`, whatever its length; a lone branch needs no Add.
-	let out = terms[0];
-	for (let i = 1; i < terms.length; i++) {
-		const last = i === terms.length - 1;
-		out = g.node('Add', `${n}/add.${i}`, [out, terms[i]], [], last ? `${n}/sum` : undefined);
-	}
-	return out;
+	const add = (term: string) => {
+		if (sum === null) sum = term;
+		else {
+			adds++;
+			sum = g.node('Add', `${n}/add.${adds}`, [sum, term], [], adds === total - 1 ? `${n}/sum` : undefined);
+		}
+	};
+	const skip = block.skip ? batchNorm(g, branchBnPrefix(n, SKIP_BRANCH), `${n}/${branchModule(SKIP_BRANCH)}`, x, block.skip, b.cin) : null;
+	if (block.scale) add(convBn(g, b, SCALE_BRANCH, x, block.scale, 1, 0));
+	if (skip) add(skip);
+	block.convs.forEach((c, i) => add(convBn(g, b, convBranch(i), x, c, b.kernel, b.padding)));
+	return sum!;
 }
 
 function fusedConv(g: GraphBuilder, block: FusedBlock, x: string): string {
