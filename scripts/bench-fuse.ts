@@ -2,7 +2,7 @@
  * npm run bench:fuse — how long reparameterizing a whole MobileOne takes in Node, against the
  * floor of merely copying the same train-time weight bytes once. Target: ratio ≤ 3.
  */
-import { median } from 'd3-array';
+import { median } from '../src/lib/bench';
 import { fuseModel } from '../src/lib/mobileone/reparam';
 import { variantSpec, VARIANTS } from '../src/lib/mobileone/spec';
 import { syntheticModel } from '../src/lib/mobileone/synthetic';
@@ -36,8 +36,8 @@ for (const v of VARIANTS) {
 			copyTimes.push(c);
 		}
 	}
-	const fm = median(fuseTimes)!;
-	const cm = median(copyTimes)!;
+	const fm = median(fuseTimes);
+	const cm = median(copyTimes);
 	rows.push([v.toUpperCase(), (bytes / 1e6).toFixed(1), fm.toFixed(1), cm.toFixed(1), (fm / cm).toFixed(2), fm / cm <= 3 ? 'met' : 'missed']);
 }
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));

@@ -27,6 +27,7 @@ export function formatCount(n: number): string {
 
 /** Milliseconds with as many digits as a benchmark can honestly claim: "123", "12.3", "1.23", "0.123". */
 export function formatMs(ms: number): string {
+	if (!Number.isFinite(ms)) return String(ms);
 	const a = Math.abs(ms);
 	if (a >= 100) return ms.toFixed(0);
 	if (a >= 10) return ms.toFixed(1);
@@ -44,14 +45,22 @@ export function formatRatio(r: number): string {
 	return `${r.toFixed(r >= 10 ? 1 : 2)}×`;
 }
 
-/** An interval of ratios: "1.15–1.25". */
-export function formatInterval(low: number, high: number): string {
+/** An interval of ratios: "1.15–1.25"; from its two ends or from a record that has them. */
+export function formatInterval(interval: { low: number; high: number }): string;
+export function formatInterval(low: number, high: number): string;
+export function formatInterval(a: number | { low: number; high: number }, b?: number): string {
+	const [low, high] = typeof a === 'number' ? [a, b!] : [a.low, a.high];
 	return `${low.toFixed(2)}–${high.toFixed(2)}`;
 }
 
 /** A difference that is usually tiny (max |Δ|): "4.8e-7"; exactly zero reads "0". */
 export function formatDelta(d: number, digits = 2): string {
 	return d === 0 ? '0' : d.toExponential(digits - 1);
+}
+
+/** A max |Δ| that may be missing (the reference row of a comparison): "3.1e-6", "0", "—". */
+export function formatDiff(d: number | null): string {
+	return d === null ? '—' : formatDelta(d);
 }
 
 /** A probability as a percentage: "87.0", "100", "<0.1". */

@@ -9,8 +9,16 @@ import {
 	chooseRepeat,
 	CSV_COLUMNS,
 	DEFAULT_PROTOCOL,
+	benchModelInfo,
+	buildBenchGraphs,
 	formatMs,
 	FORM_IDS,
+	headlineRatio,
+	measureBench,
+	median,
+	openBenchSessions,
+	quantile,
+	ratioOf,
 	ortFoldedSize,
 	RESULT_FORMAT,
 	roundOrder,
@@ -21,9 +29,13 @@ import {
 	toJson,
 	toMarkdown,
 	williamsDesign,
+	type BenchFormId,
+	type BenchRuntime,
 	type FormId,
 	type ProtocolProgress
 } from '../../src/lib/bench';
+import { median as d3median, quantile as d3quantile } from 'd3-array';
+import { modelChoice } from '../../src/lib/models';
 import { buildOnnx, onnxGraph, summarizeGraph } from '../../src/lib/io/onnx/build';
 import { fuseModel } from '../../src/lib/mobileone/reparam';
 import { blocksOf, validateSpec } from '../../src/lib/mobileone/spec';
@@ -47,6 +59,29 @@ describe('sample statistics', () => {
 		expect(() => sampleStats([])).toThrow(/no samples/);
 		expect(() => sampleStats([1, NaN])).toThrow(/finite/);
 		expect(() => sampleStats([1, Infinity])).toThrow(/finite/);
+	});
+});
+
+describe('median and quantiles', () => {
+	it('are the usual ones: the middle value, or the mean of the middle two; R-7 in between', () => {
+		expect(median([3, 1, 2])).toBe(2);
+		expect(median([4, 1, 3, 2])).toBe(2.5);
+		expect(median(new Float64Array([7]))).toBe(7);
+		expect(median([])).toBeNaN();
+		expect(quantile([1, 2, 3, 4, 5], 0.1)).toBeCloseTo(1.4, 12);
+		expect(quantile([10, 0], 0.75)).toBe(7.5);
+		expect(() => quantile([1], 1.5)).toThrow(RangeError);
+	});
+
+	it('agree with d3-array, R-7, on random lists', () => {
+		let seed = 1;
+		const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+		for (let trial = 0; trial < 50; trial++) {
+			const xs = Array.from({ length: 1 + Math.floor(random() * 40) }, () => random() * 100 - 20);
+			expect(median(xs)).toBe(d3median(xs));
+			for (const p of [0, 0.025, 0.25, 0.75, 0.975, 1]) expect(quantile(xs, p)).toBeCloseTo(d3quantile(xs, p)!, 12);
+			expect(sampleStats(xs).median).toBe(median(xs));
+		}
 	});
 });
 
@@ -258,13 +293,13 @@ describe('graph sizes', () => {
 	});
 	const model = syntheticModel(spec, 5);
 
-	it('folds each Conv+BatchNorm pair and keeps the skips, the branches and their sums', () => {
+	it('folds each Conv+BatchNorm pair and keeps the skips, the branches and their Adds', () => {
 		const raw = summarizeGraph(model);
 		const folded = ortFoldedSize(onnxGraph(model));
 		const skips = blocksOf(spec).filter((b) => b.hasSkip).length;
 		expect(skips).toBeGreaterThan(0);
 		expect(folded.byType.Conv).toBe(raw.byType.Conv);
-		expect(folded.byType.Sum).toBe(raw.byType.Sum);
+		expect(folded.byType.Add).toBe(raw.byType.Add);
 		expect(folded.byType.BatchNormalization).toBe(skips);
 		expect(folded.nodes).toBe(raw.nodes - (raw.byType.BatchNormalization - folded.byType.BatchNormalization));
 		expect(folded.bytes).toBeNull();
@@ -327,6 +362,12 @@ function opTypes(bytes: Uint8Array): Record<string, number> {
 }
 
 describe('result records and exports', () => {
+	const resultBase = {
+		model: { id: 's0', label: 'MobileOne-S0', inputSize: 224, weights: 'synthetic (seed 7)' },
+		environment: { runtime: 'onnxruntime-node', ortVersion: '1', backend: 'cpu', threads: 1, crossOriginIsolated: null, userAgent: 'node', logicalCores: 1, timerResolutionMs: 0 },
+		protocol: DEFAULT_PROTOCOL
+	} as const;
+
 	async function sampleResult() {
 		const rt = fakeRuntime({ 'unfused-raw': 50, 'unfused-ort': 40, fused: 12.5 });
 		const outcome = await runProtocol<FormId>(FORM_IDS, rt, { warmupRounds: 1, warmupMs: 0, budgetMs: 0, minRounds: 6 });
@@ -365,6 +406,45 @@ describe('result records and exports', () => {
 		]);
 		expect(r.forms[0].maxAbsDiff).toBeNull();
 		expect(r.forms[2].maxAbsDiff).toBe(2.5e-6);
+	});
+
+	it('names the faster multi-branch form as the baseline of the headline speed-up', async () => {
+		const r = await sampleResult();
+		expect(r.strongestUnfused).toBe('unfused-ort');
+		expect(headlineRatio(r)).toMatchObject({ numerator: 'unfused-ort', denominator: 'fused', ratio: 3.2 });
+		expect(r.reference).toBeNull();
+		// Where ORT's optimizations make the graph slower, (a) is the stronger baseline.
+		const outcome = await runProtocol<FormId>(FORM_IDS, fakeRuntime({ 'unfused-raw': 30, 'unfused-ort': 40, fused: 10 }), { warmupRounds: 1, warmupMs: 0, budgetMs: 0, minRounds: 4 });
+		const slower = buildResult({ ...resultBase, outcome });
+		expect(slower.strongestUnfused).toBe('unfused-raw');
+		expect(headlineRatio(slower)!.ratio).toBe(3);
+		expect(toMarkdown(slower)).toContain('Speed-up of fusion: 3.00× (3.00–3.00), against the faster multi-branch form here, (a).');
+	});
+
+	it('carries a timed reference apart from our forms, with its ratios', async () => {
+		const forms: BenchFormId[] = [...FORM_IDS, 'torch-export'];
+		const outcome = await runProtocol<BenchFormId>(forms, fakeRuntime({ 'unfused-raw': 50, 'unfused-ort': 40, fused: 10, 'torch-export': 50 }), { warmupRounds: 1, warmupMs: 0, budgetMs: 0, minRounds: 4 });
+		expect(() => buildResult({ ...resultBase, outcome })).toThrow(/source/);
+		const r = buildResult({ ...resultBase, outcome, referenceSource: 'torch 2.4.1, torch.onnx.export, eval mode, opset 17', maxAbsDiff: { 'torch-export': 1e-6 } });
+		expect(r.forms.map((f) => f.id)).toEqual(FORM_IDS);
+		expect(r.reference).toMatchObject({ id: 'torch-export', letter: 'r', maxAbsDiff: 1e-6, stats: { median: 50, n: 4 } });
+		expect(r.reference!.ratios.map((x) => [x.numerator, x.denominator, x.ratio])).toEqual([
+			['unfused-ort', 'torch-export', 0.8],
+			['unfused-raw', 'torch-export', 1],
+			['fused', 'torch-export', 0.2],
+			['torch-export', 'fused', 5]
+		]);
+		expect(ratioOf(r, 'unfused-ort', 'fused')!.ratio).toBe(4);
+		expect(ratioOf(r, 'torch-export', 'fused')!.ratio).toBe(5);
+		// Our own forms stay the candidates for the headline's baseline.
+		expect(r.strongestUnfused).toBe('unfused-ort');
+		const md = toMarkdown(r);
+		expect(md).toContain('| (r) torch.onnx.export (eval), ORT optimizations on | 50.0 | 50.0–50.0 | 4 | 5.00× (5.00–5.00) | 1.0e-6 |');
+		expect(md).toContain('(r) is torch 2.4.1, torch.onnx.export, eval mode, opset 17.');
+		const csv = toCsv(r).trimEnd().split('\n');
+		expect(csv.length).toBe(1 + 4);
+		expect(csv[4]).toContain(',torch-export,"(r) torch.onnx.export (eval), ORT optimizations on",all,50,');
+		expect(JSON.parse(toJson(r)).reference.samples).toEqual([50, 50, 50, 50]);
 	});
 
 	it('needs at least two measured rounds', async () => {
@@ -409,5 +489,74 @@ describe('result records and exports', () => {
 
 	it('writes milliseconds with three significant digits', () => {
 		expect([0.12345, 1.2345, 12.345, 123.45, 1234.5].map(formatMs)).toEqual(['0.123', '1.23', '12.3', '123', '1235']);
+	});
+});
+
+describe('a benchmark run in a real runtime (session.ts)', () => {
+	const spec = validateSpec({
+		name: 'tiny',
+		inputSize: 12,
+		numClasses: 6,
+		stem: { width: 16, stride: 2 },
+		stages: [{ width: 16, blocks: 1, stride: 1, k: 2, seBlocks: 1 }]
+	});
+	const model = { id: 'tiny', label: 'tiny', inputSize: 12, weights: 'synthetic (seed 3)' };
+	const quick = { warmupRounds: 1, warmupMs: 0, budgetMs: 0, minRounds: 3 };
+
+	function nodeRuntime(): BenchRuntime {
+		return {
+			ort: ortNode,
+			now: () => performance.now(),
+			sessionOptions: { intraOpNumThreads: 1, logSeverityLevel: 3 },
+			environment: { runtime: 'onnxruntime-node', ortVersion: ortNode.env.versions.common, backend: 'cpu', threads: 1, crossOriginIsolated: null, userAgent: 'node', logicalCores: 1 }
+		};
+	}
+
+	it('builds the forms, checks they agree, times them and assembles the result', async () => {
+		const unfused = syntheticModel(spec, 3);
+		const steps: string[] = [];
+		const graphs = await buildBenchGraphs(model, unfused, null, { onStep: (phase) => void steps.push(phase) });
+		const s = await openBenchSessions(nodeRuntime(), graphs, { onStep: (phase) => void steps.push(phase) });
+		try {
+			expect(steps).toEqual(['build', 'build', 'build', 'session', 'session', 'session', 'check']);
+			expect(s.forms).toEqual(FORM_IDS);
+			expect(s.maxAbsDiff['fused']).toBeGreaterThanOrEqual(0);
+			expect(s.maxAbsDiff['fused']).toBeLessThan(1e-4);
+			const result = (await measureBench(nodeRuntime(), s, quick))!;
+			expect(result.model).toEqual(model);
+			expect(result.forms.map((f) => [f.id, f.stats.n])).toEqual(FORM_IDS.map((id) => [id, 3]));
+			expect(result.forms[2].graph).toEqual(graphs.graphs.fused);
+			expect(result.environment.timerResolutionMs).toBeGreaterThan(0);
+			expect(['unfused-raw', 'unfused-ort']).toContain(result.strongestUnfused);
+			expect(result.reference).toBeNull();
+			// Stopped before two measured rounds: no result.
+			expect(await measureBench(nodeRuntime(), s, quick, { shouldStop: () => true })).toBeNull();
+		} finally {
+			await s.release();
+		}
+	});
+
+	it('times a reference graph that computes the same network, and refuses one that does not', async () => {
+		const unfused = syntheticModel(spec, 3);
+		// Our own multi-branch file stands in for torch's export: the same network, written by someone else.
+		const same = { bytes: buildOnnx(unfused), source: 'the same graph' };
+		const s = await openBenchSessions(nodeRuntime(), await buildBenchGraphs(model, unfused, same));
+		try {
+			expect(s.forms).toEqual([...FORM_IDS, 'torch-export']);
+			// The same file under the same optimizations as (b) gives (b)'s outputs exactly.
+			expect(s.maxAbsDiff['torch-export']).toBe(s.maxAbsDiff['unfused-ort']);
+			const result = (await measureBench(nodeRuntime(), s, quick))!;
+			expect(result.reference).toMatchObject({ id: 'torch-export', source: 'the same graph', maxAbsDiff: s.maxAbsDiff['unfused-ort'] });
+			expect(result.reference!.stats.n).toBe(3);
+		} finally {
+			await s.release();
+		}
+		const other = { bytes: buildOnnx(syntheticModel(spec, 4)), source: 'other weights' };
+		await expect(openBenchSessions(nodeRuntime(), await buildBenchGraphs(model, unfused, other))).rejects.toThrow(/disagrees/);
+	});
+
+	it('describes a catalogue model for the result', () => {
+		expect(benchModelInfo(modelChoice('s0'))).toEqual({ id: 's0', label: 'MobileOne-S0', inputSize: 224, weights: 'synthetic (seed 7)' });
+		expect(benchModelInfo(modelChoice('cifar10'))).toEqual({ id: 'cifar10', label: 'Our CIFAR-10 MobileOne', inputSize: 32, weights: 'trained' });
 	});
 });

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { centreSquare, fitWithin, halvingSteps, orientedSize, rgbaToRgb } from '../../src/lib/image/crop';
 import { crc32, inspectImageFile } from '../../src/lib/image/imagefile';
 import { parseProofImage, proofImageFromRgba, PROOF_IMAGE_HREF, PROOF_IMAGE_KEY } from '../../src/lib/image/proofimage';
-import { argmax, compareLogits, median, softmax, topK } from '../../src/lib/core/scores';
+import { median } from '../../src/lib/bench';
+import { argmax, compareLogits, softmax, topK } from '../../src/lib/core/scores';
 
 describe('crop geometry', () => {
 	it('takes the largest centred square', () => {

@@ -145,10 +145,14 @@ describe('buildOnnx matches the engine in onnxruntime-node and onnxruntime-web',
 			const expected = forwardModel(model, x);
 			const tolerance = 1e-4 * maxAbs(expected.data);
 			const bytes = buildOnnx(model);
+			// The benchmark's forms: ORT's optimizations off (a) and on (b, c); on, ORT rewrites the Add chain.
+			const levels = model.blocks[0].form === 'unfused' ? (['disabled', 'all'] as const) : (['all'] as const);
 			for (const [runtime, ort] of [['node', ortNode], ['web', ortWeb]] as const) {
-				const got = await runOnnx(ort, bytes, x);
-				expect(got.shape, `${runtime}`).toEqual([2, spec.numClasses]);
-				expect(maxAbsDiff(got.data, expected.data), `${model.blocks[0].form} in onnxruntime-${runtime}`).toBeLessThanOrEqual(tolerance);
+				for (const graphOptimizationLevel of levels) {
+					const got = await runOnnx(ort, bytes, x, { graphOptimizationLevel });
+					expect(got.shape, `${runtime}`).toEqual([2, spec.numClasses]);
+					expect(maxAbsDiff(got.data, expected.data), `${model.blocks[0].form} in onnxruntime-${runtime}, ${graphOptimizationLevel}`).toBeLessThanOrEqual(tolerance);
+				}
 			}
 		}
 	});
@@ -184,7 +188,7 @@ describe('graph structure', () => {
 		expect(u.byType).toEqual({
 			Conv: 3 + 4 + 3 + 2 + 1 + 2 * 2, // branch convs + SE reduce/expand
 			BatchNormalization: 3 + 5 + 4 + 2 + 1,
-			Sum: 4,
+			Add: 2 + 4 + 3 + 1 + 0, // branches − 1 per block: two-input Adds, as Apple's forward sums
 			Relu: 5 + 2, // one per block + one inside each SE
 			GlobalAveragePool: 1 + 2,
 			Sigmoid: 2,
@@ -231,12 +235,25 @@ describe('graph structure', () => {
 		const nodes = g.nodes.map((n) => n.name);
 		expect(nodes).toContain('stage1.0/rbr_conv.0/conv');
 		expect(nodes).toContain('stage1.0/rbr_conv.0/bn');
-		expect(nodes).toContain('stage1.0/sum');
-		expect(nodes).not.toContain('stage2.1/sum');
+		// Apple's order: out = scale + skip, then out += conv for each conv branch; the last Add's output is the block's sum.
+		const adds = g.nodes.filter((n) => n.name.startsWith('stage1.0/add.'));
+		expect(adds.map((n) => [n.name, n.inputs, n.outputs])).toEqual([
+			['stage1.0/add.1', ['stage1.0/rbr_scale/bn', 'stage1.0/rbr_skip'], ['stage1.0/add.1']],
+			['stage1.0/add.2', ['stage1.0/add.1', 'stage1.0/rbr_conv.0/bn'], ['stage1.0/add.2']],
+			['stage1.0/add.3', ['stage1.0/add.2', 'stage1.0/rbr_conv.1/bn'], ['stage1.0/add.3']],
+			['stage1.0/add.4', ['stage1.0/add.3', 'stage1.0/rbr_conv.2/bn'], ['stage1.0/sum']]
+		]);
+		expect(g.nodes.every((n) => n.opType !== 'Add' || n.inputs.length === 2)).toBe(true);
+		// A block without a scale branch starts its chain at the skip; a lone branch gets no Add.
+		expect(g.nodes.find((n) => n.name === 'stage1.1/add.1')!.inputs).toEqual(['stage1.1/rbr_skip', 'stage1.1/rbr_conv.0/bn']);
+		expect(nodes.filter((n) => n.startsWith('stage2.1/add'))).toEqual([]);
+		// Each branch is added as soon as it exists: at most two branch outputs are alive at once.
+		const order = nodes.filter((n) => n.startsWith('stage1.0/'));
+		expect(order.indexOf('stage1.0/add.2')).toBeLessThan(order.indexOf('stage1.0/rbr_conv.1/conv'));
 		expect(onnxGraph(fused).nodes.map((n) => n.name)).toContain('stage1.0/reparam_conv');
 		expect(g.inputs).toEqual([{ name: 'input', shape: ['N', 3, 12, 12] }]);
 		expect(g.outputs).toEqual([{ name: 'logits', shape: ['N', 5] }]);
-		// SE sits between the branch sum and the block's ReLU.
+		// SE sits between the branches' sum and the block's ReLU.
 		const mul = g.nodes.find((n) => n.name === 'stage1.0/se/scale')!;
 		expect(mul.inputs[0]).toBe('stage1.0/sum');
 		expect(g.nodes.find((n) => n.name === 'stage1.0/relu')!.inputs).toEqual([mul.outputs[0]]);

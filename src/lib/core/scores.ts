@@ -50,11 +50,3 @@ export function compareLogits(a: ArrayLike<number>, b: ArrayLike<number>): FormC
 	const top1B = argmax(b);
 	return { agree: top1A === top1B, top1A, top1B, maxAbsDiff: maxAbsDiff(a, b) };
 }
-
-/** Median of a list of numbers (mean of the middle two for an even count); NaN when empty. */
-export function median(values: readonly number[]): number {
-	if (values.length === 0) return NaN;
-	const s = [...values].sort((x, y) => x - y);
-	const mid = s.length >> 1;
-	return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}

@@ -1,7 +1,8 @@
 /**
  * What fusion removes, counted per stage and in total: branches, operators, parameters and the
  * bytes of float32 tensors each form needs at inference (BN running statistics included for the
- * multi-branch form, since it must store them).
+ * multi-branch form, since it must store them). Counted from the spec alone, without building a
+ * graph; tests/unit/collapse.test.ts holds every count to the ONNX graphs io/onnx/build.ts writes.
  */
 import { blockParamCount, blocksOf, featureWidth, type BlockSpec, type Form, type MobileOneSpec } from './spec';
 
@@ -27,14 +28,15 @@ export function branchCount(b: BlockSpec, form: Form): number {
 	return form === 'fused' ? 1 : b.k + (b.hasScale ? 1 : 0) + (b.hasSkip ? 1 : 0);
 }
 
-/** Operators in the ONNX graph of one block (see onnx/build.ts): convs, BNs, the sum, SE, ReLU. */
+/** Operators in the ONNX graph of one block (see io/onnx/build.ts): convs, BNs, the Adds, SE, ReLU. */
 export function blockOperators(b: BlockSpec, form: Form): number {
 	const se = b.se ? SE_OPERATORS : 0;
 	if (form === 'fused') return 1 + se + 1;
 	const convs = b.k + (b.hasScale ? 1 : 0);
 	const norms = convs + (b.hasSkip ? 1 : 0);
-	const sum = branchCount(b, 'unfused') > 1 ? 1 : 0;
-	return convs + norms + sum + se + 1;
+	// n branches are summed by a chain of n − 1 two-input Adds.
+	const adds = branchCount(b, 'unfused') - 1;
+	return convs + norms + adds + se + 1;
 }
 
 function blockBytes(b: BlockSpec, form: Form): number {
@@ -62,6 +64,7 @@ export function collapseByStage(spec: MobileOneSpec): StageCollapse[] {
 		rows.push({ label: s === 0 ? 'stem' : `stage ${s}`, blocks: inStage.length, unfused: count(inStage, 'unfused'), fused: count(inStage, 'fused') });
 	}
 	const f = featureWidth(spec);
+	// GlobalAveragePool, Flatten, Gemm
 	const head = { branches: 0, operators: 3, parameters: f * spec.numClasses + spec.numClasses, bytes: 4 * (f * spec.numClasses + spec.numClasses) };
 	rows.push({ label: 'head', blocks: 0, unfused: head, fused: { ...head } });
 	return rows;

@@ -115,7 +115,16 @@ export interface BlockProof {
 	agrees: boolean;
 }
 
-/** The largest |Δ| that still counts as equal: a few float32 roundings of the largest output. */
+/**
+ * The largest |Δ|, as a share of the largest |output|, that still counts as equal. It is not "a few
+ * roundings": float32 keeps 24 bits, so 1e-4 of max |y| is ~840 steps of float32 at that size (2⁻²³
+ * ≈ 1.2e-7 relative). Fusing reorders every sum of a block (thousands of products per output in a
+ * 1024-channel conv, BN folded into the weights first), and the differences grow from block to
+ * block: the float32 results of the two forms legitimately differ by ~1e-7 to 1e-5 of max |y|,
+ * more after many blocks and on other runtimes (WebGPU, ORT's own rewrites). A real mistake (a
+ * dropped branch, a kernel padded off-centre, a BatchNorm folded with the wrong ε or statistics)
+ * moves outputs by percents. 1e-4 sits between the two with a wide margin on each side.
+ */
 export const AGREEMENT_TOLERANCE = 1e-4;
 
 export function proveBlock(block: UnfusedBlock, steps: BlockFusionSteps, input: Tensor, mistakes: BranchMistakes = {}): BlockProof {

@@ -15,7 +15,8 @@ import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import type { Checkpoint } from '$lib/io/checkpoint';
 import { buildOnnx, INPUT_NAME, OUTPUT_NAME } from '$lib/io/onnx/build';
 import { fuseModel } from '$lib/mobileone/reparam';
-import { compareLogits, median, topK, type FormComparison, type RankedClass } from '$lib/core/scores';
+import { median } from '$lib/bench';
+import { compareLogits, topK, type FormComparison, type RankedClass } from '$lib/core/scores';
 import type { UnfusedModel } from '$lib/mobileone/model';
 import { loadShippedCheckpoint } from '$ui/shared/models';
 

@@ -1,34 +1,27 @@
 /// <reference lib="webworker" />
 /**
- * The latency lab's worker: builds the three forms of a network, creates one onnxruntime-web
- * session per form and runs the benchmark protocol (src/lib/benchmark.ts), so the page stays
- * responsive. One worker per backend and thread count: onnxruntime-web fixes its thread count
- * when its first session is created.
+ * The latency lab's worker: loads the network and onnxruntime-web, then runs the benchmark
+ * (`$lib/bench`: build the three forms, one session each, check them, time them) off the page's
+ * thread, so the page stays responsive. One worker per backend and thread count: onnxruntime-web
+ * fixes its thread count when its first session is created.
  *
  * All of onnxruntime-web's files come from our own origin (no CDN, works offline): Vite copies the
  * glue module and the WebAssembly binary into the build and gives us their URLs. The glue is also
  * what the wasm threads load, so it must be its own file, not bundled into this worker.
  */
-import type { InferenceSession, Tensor } from 'onnxruntime-web';
 import {
-	buildResult,
-	DEFAULT_PROTOCOL,
+	benchModelInfo,
+	buildBenchGraphs,
 	FORM_IDS,
-	FORMS,
-	ortFoldedSize,
-	runProtocol,
-	TICKS_PER_SAMPLE,
-	timerResolution,
-	type FormId,
-	type GraphSize,
-	type ProtocolOptions
+	measureBench,
+	median,
+	openBenchSessions,
+	type BenchRuntime,
+	type BenchSessions,
+	type FormId
 } from '$lib/bench';
-import { buildOnnx, onnxGraph, summarizeGraph } from '$lib/io/onnx/build';
-import { fuseModel } from '$lib/mobileone/reparam';
-import { randomInput } from '$lib/mobileone/synthetic';
-import { maxAbsDiff } from '$lib/core/tensor';
 import type { UnfusedModel } from '$lib/mobileone/model';
-import { fetchBytes, loadShippedCheckpoint, MODEL_CHOICES, SYNTHETIC_SEED, syntheticVariant, type ModelId } from '$ui/shared/models';
+import { fetchBytes, loadShippedCheckpoint, modelChoice, syntheticVariant, type ModelId } from '$ui/shared/models';
 import type { BackendId, FromWorker, Phase, RunRequest, ToWorker } from './messages';
 import wasmGlueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
 import wasmBinaryUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
@@ -42,15 +35,7 @@ const post = (m: FromWorker, transfer: Transferable[] = []) => scope.postMessage
 
 let ortLoaded: { ort: Ort; backend: BackendId; threads: number } | null = null;
 
-interface Prepared {
-	model: ModelId;
-	sessions: Map<FormId, InferenceSession>;
-	feeds: Record<string, Tensor>;
-	graphs: Record<FormId, GraphSize>;
-	maxAbsDiff: Partial<Record<FormId, number>>;
-	inputSize: number;
-}
-let prepared: Prepared | null = null;
+let prepared: { model: ModelId; bench: BenchSessions } | null = null;
 let current: { id: number; cancel: boolean } | null = null;
 
 let lastProgress = { at: -Infinity, phase: '' };
@@ -95,10 +80,34 @@ async function loadOrt(req: RunRequest): Promise<Ort> {
 	return ort;
 }
 
-async function prepare(req: RunRequest, ort: Ort): Promise<Prepared> {
-	if (prepared?.model === req.model) return prepared;
+function benchRuntime(ort: Ort, req: RunRequest): BenchRuntime {
+	const gpu = req.backend === 'webgpu';
+	return {
+		ort,
+		now: () => performance.now(),
+		sessionOptions: {
+			executionProviders: [gpu ? 'webgpu' : 'wasm'],
+			executionMode: 'sequential',
+			// Errors only: ORT's warnings (such as WebGPU leaving shape ops on the CPU, as intended)
+			// would land in the console as errors.
+			logSeverityLevel: 3
+		},
+		environment: {
+			runtime: 'onnxruntime-web',
+			ortVersion: ort.env.versions.web ?? ort.env.versions.common,
+			backend: gpu ? 'webgpu' : 'wasm',
+			threads: req.threads,
+			crossOriginIsolated: self.crossOriginIsolated,
+			userAgent: navigator.userAgent,
+			logicalCores: navigator.hardwareConcurrency || null
+		}
+	};
+}
+
+async function prepare(req: RunRequest, runtime: BenchRuntime): Promise<BenchSessions> {
+	if (prepared?.model === req.model) return prepared.bench;
 	if (prepared) {
-		for (const s of prepared.sessions.values()) await s.release();
+		await prepared.bench.release();
 		prepared = null;
 	}
 	const { id } = req;
@@ -115,52 +124,11 @@ async function prepare(req: RunRequest, ort: Ort): Promise<Prepared> {
 		await pause();
 		unfused = syntheticVariant(req.model);
 	}
-
-	progress(id, 'build', 'Fusing the branches into one conv per block', 0);
-	await pause();
-	const fused = fuseModel(unfused);
-	progress(id, 'build', 'Building the multi-branch ONNX graph', 1 / 3);
-	await pause();
-	const onnx: Record<'unfused' | 'fused', Uint8Array> = { unfused: buildOnnx(unfused), fused: new Uint8Array(0) };
-	progress(id, 'build', 'Building the fused ONNX graph', 2 / 3);
-	await pause();
-	onnx.fused = buildOnnx(fused);
-	const graphs: Record<FormId, GraphSize> = {
-		'unfused-raw': summarizeGraph(unfused),
-		'unfused-ort': ortFoldedSize(onnxGraph(unfused)),
-		fused: summarizeGraph(fused)
-	};
-
-	const sessions = new Map<FormId, InferenceSession>();
-	const gpu = req.backend === 'webgpu';
-	for (const [i, f] of FORMS.entries()) {
-		progress(id, 'session', `Creating session ${i + 1} of ${FORMS.length}: (${f.letter}) ${f.short}`, i / FORMS.length);
-		await pause();
-		sessions.set(
-			f.id,
-			await ort.InferenceSession.create(onnx[f.graph], {
-				executionProviders: [gpu ? 'webgpu' : 'wasm'],
-				graphOptimizationLevel: f.optimization,
-				executionMode: 'sequential',
-				// Errors only: ORT's warnings (such as WebGPU leaving shape ops on the CPU, as intended)
-				// would land in the console as errors.
-				logSeverityLevel: 3
-			})
-		);
-	}
-
-	progress(id, 'check', 'Comparing the outputs of the three forms', null);
-	const x = randomInput(unfused.spec, 1);
-	// One input tensor, made once and fed to every run.
-	const feeds = { input: new ort.Tensor('float32', x.data, [...x.shape]) };
-	const outputs = new Map<FormId, Float32Array>();
-	for (const [f, s] of sessions) outputs.set(f, (await s.run(feeds)).logits.data as Float32Array);
-	const reference = outputs.get('unfused-raw')!;
-	const diffs: Partial<Record<FormId, number>> = {};
-	for (const [f, out] of outputs) if (f !== 'unfused-raw') diffs[f] = maxAbsDiff(reference, out);
-
-	prepared = { model: req.model, sessions, feeds, graphs, maxAbsDiff: diffs, inputSize: unfused.spec.inputSize };
-	return prepared;
+	const hooks = { onStep: (phase: Phase, label: string, fraction: number | null) => progress(id, phase, label, fraction), pause };
+	const graphs = await buildBenchGraphs(benchModelInfo(modelChoice(req.model)), unfused, null, hooks);
+	const bench = await openBenchSessions(runtime, graphs, hooks);
+	prepared = { model: req.model, bench };
+	return bench;
 }
 
 async function run(req: RunRequest): Promise<void> {
@@ -168,27 +136,24 @@ async function run(req: RunRequest): Promise<void> {
 	current = { id, cancel: false };
 	const job = current;
 	try {
-		const ort = await loadOrt(req);
-		const p = await prepare(req, ort);
-		post({ type: 'prepared', id, graphs: p.graphs, maxAbsDiff: p.maxAbsDiff, inputSize: p.inputSize });
+		const runtime = benchRuntime(await loadOrt(req), req);
+		const p = await prepare(req, runtime);
+		post({ type: 'prepared', id, graphs: p.graphs.graphs, maxAbsDiff: p.maxAbsDiff, inputSize: p.graphs.model.inputSize });
 		if (job.cancel) {
 			post({ type: 'cancelled', id });
 			return;
 		}
 
-		const now = () => performance.now();
-		const resolution = timerResolution(now);
-		const protocol: ProtocolOptions = { ...DEFAULT_PROTOCOL, budgetMs: req.budgetMs, minSampleMs: TICKS_PER_SAMPLE * resolution };
 		let lastPost = -Infinity;
-		const outcome = await runProtocol(
-			FORM_IDS,
+		const result = await measureBench(
+			runtime,
+			p,
+			{ budgetMs: req.budgetMs },
 			{
-				run: (f) => p.sessions.get(f)!.run(p.feeds),
-				now,
 				shouldStop: () => job.cancel,
 				pause,
-				onProgress: (pr) => {
-					const t = now();
+				onProgress: (pr, protocol) => {
+					const t = runtime.now();
 					if (t - lastPost < 100 && pr.fraction < 1) return;
 					lastPost = t;
 					if (pr.phase === 'warmup') {
@@ -196,45 +161,18 @@ async function run(req: RunRequest): Promise<void> {
 						return;
 					}
 					const medians: Partial<Record<FormId, number>> = {};
-					for (const f of FORM_IDS) {
-						const s = [...pr.samples[f]].sort((a, b) => a - b);
-						medians[f] = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-					}
+					for (const f of FORM_IDS) medians[f] = median(pr.samples[f]);
 					progress(id, 'measure', `Measuring: ${pr.round} round${pr.round === 1 ? '' : 's'}, ${(pr.elapsedMs / 1000).toFixed(1)} of ${(protocol.budgetMs / 1000).toFixed(1)} s`, pr.fraction, {
 						medians,
 						rounds: pr.round
 					});
 				}
-			},
-			protocol
+			}
 		);
-		if (outcome.rounds < 2) {
+		if (!result) {
 			post({ type: 'cancelled', id });
 			return;
 		}
-		const choice = MODEL_CHOICES.find((m) => m.id === req.model)!;
-		const result = buildResult({
-			model: {
-				id: req.model,
-				label: req.model === 'cifar10' ? 'Our CIFAR-10 MobileOne' : `MobileOne-${req.model.toUpperCase()}`,
-				inputSize: p.inputSize,
-				weights: choice.trained ? 'trained' : `synthetic (seed ${SYNTHETIC_SEED})`
-			},
-			environment: {
-				runtime: 'onnxruntime-web',
-				ortVersion: ort.env.versions.web ?? ort.env.versions.common,
-				backend: req.backend === 'webgpu' ? 'webgpu' : 'wasm',
-				threads: req.threads,
-				crossOriginIsolated: self.crossOriginIsolated,
-				userAgent: navigator.userAgent,
-				logicalCores: navigator.hardwareConcurrency || null,
-				timerResolutionMs: resolution
-			},
-			protocol,
-			outcome,
-			graphs: p.graphs,
-			maxAbsDiff: p.maxAbsDiff
-		});
 		post({ type: 'result', id, result });
 	} catch (e) {
 		post({ type: 'error', id, message: e instanceof Error ? e.message : String(e) });

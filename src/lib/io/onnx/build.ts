@@ -1,9 +1,9 @@
 /**
  * MobileOne as an ONNX file, in either form.
  *
- * The unfused graph keeps every branch visible (Conv → BatchNormalization per branch, one Sum), so
- * that ONNX Runtime's own Conv+BN folding can be measured as an effect separate from MobileOne's
- * reparameterization. The fused graph is one Conv with bias per block.
+ * The unfused graph keeps every branch visible (Conv → BatchNormalization per branch, summed by a
+ * chain of two-input Adds in the order of Apple's `forward`), so that ONNX Runtime's own Conv+BN
+ * folding can be measured as an effect separate from MobileOne's reparameterization. The fused graph is one Conv with bias per block.
  *
  * Building happens in two steps: `onnxGraph` makes a plain JS description of the graph, and
  * `buildOnnx` encodes that object. `summarizeGraph` reads the same object, so the counts a page
@@ -165,11 +165,28 @@ function unfusedBranches(g: GraphBuilder, block: UnfusedBlock, x: string): strin
 	const b = block.spec;
 	const n = b.name;
 	if (block.convs.length !== b.k) throw new RangeError(`${n} has ${block.convs.length} conv branches, its spec says ${b.k}`);
-	const branches = block.convs.map((c, i) => convBn(g, b, convBranch(i), x, c, b.kernel, b.padding));
-	if (block.scale) branches.push(convBn(g, b, SCALE_BRANCH, x, block.scale, 1, 0));
-	if (block.skip) branches.push(batchNorm(g, branchBnPrefix(n, SKIP_BRANCH), `${n}/${branchModule(SKIP_BRANCH)}`, x, block.skip, b.cin));
-	// A lone branch needs no Sum; an extra identity-like node would only clutter the node counts.
-	return branches.length === 1 ? branches[0] : g.node('Sum', `${n}/sum`, branches);
+	// Apple's forward, step for step: identity_out = rbr_skip(x); scale_out = rbr_scale(x);
+	// out = scale_out + identity_out; then out += conv(x) per conv branch. Summed by that chain of
+	// two-input Adds (as torch.onnx.export writes it), not one many-input Sum: ONNX Runtime fuses a
+	// Conv into the Add that consumes it (and the block's ReLU into the last one), but has no such
+	// rule for Sum. In this node order each branch is added as soon as it exists, so no more than
+	// two branch outputs are ever alive at once.
+	const total = b.k + (block.scale ? 1 : 0) + (block.skip ? 1 : 0);
+	let sum: string | null = null;
+	let adds = 0;
+	// The block's sum keeps one name, `<block>/sum`, whatever its length; a lone branch needs no Add.
+	const add = (term: string) => {
+		if (sum === null) sum = term;
+		else {
+			adds++;
+			sum = g.node('Add', `${n}/add.${adds}`, [sum, term], [], adds === total - 1 ? `${n}/sum` : undefined);
+		}
+	};
+	const skip = block.skip ? batchNorm(g, branchBnPrefix(n, SKIP_BRANCH), `${n}/${branchModule(SKIP_BRANCH)}`, x, block.skip, b.cin) : null;
+	if (block.scale) add(convBn(g, b, SCALE_BRANCH, x, block.scale, 1, 0));
+	if (skip) add(skip);
+	block.convs.forEach((c, i) => add(convBn(g, b, convBranch(i), x, c, b.kernel, b.padding)));
+	return sum!;
 }
 
 function fusedConv(g: GraphBuilder, block: FusedBlock, x: string): string {
@@ -230,7 +247,7 @@ export function onnxGraph(model: UnfusedModel | FusedModel): OnnxGraph {
 		name: `${spec.name} (${formName})`,
 		docString:
 			formName === 'unfused'
-				? 'MobileOne, train-time form: every conv+BN branch is its own Conv → BatchNormalization, summed per block.'
+				? 'MobileOne, train-time form: every conv+BN branch is its own Conv → BatchNormalization, summed per block by a chain of Adds in the order of Apple’s forward.'
 				: 'MobileOne, reparameterized form: one Conv with bias per block.',
 		inputs: [{ name: INPUT_NAME, shape: [BATCH_DIM, spec.inChannels, spec.inputSize, spec.inputSize] }],
 		outputs: [{ name: OUTPUT_NAME, shape: [BATCH_DIM, spec.numClasses] }],
