@@ -3,7 +3,7 @@
  * read safely, every untrusted string escaped before it reaches the terminal, and one clear
  * `error: …` line on failure — never a stack trace, and output drained before the exit code is set.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { parseArgs as parseNodeArgs } from 'node:util';
 import { WeightsError } from '../src/lib/core/errors';
 import { printable } from '../src/lib/core/printable';
@@ -98,7 +98,8 @@ export const MAX_INPUT_BYTES = 2 ** 31 - 1;
  * forever), and a file that grows while being read is read only up to the size it had.
  */
 export function readInput(path: string): Uint8Array {
-	const fd = openSync(path, 'r');
+	// O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
+	const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
 	try {
 		const st = fstatSync(fd);
 		if (st.isDirectory()) throw new Error(`${path} is a directory`);
