@@ -9,7 +9,7 @@ import { fuseModel } from '../src/lib/mobileone/reparam';
 import { isVariantName, variantSpec, VARIANTS } from '../src/lib/mobileone/spec';
 import { syntheticModel } from '../src/lib/mobileone/synthetic';
 import type { FusedModel, UnfusedModel } from '../src/lib/mobileone/model';
-import { describeSpec, formatBytes, parseArgs, readInput, runCli, UsageError } from './cli';
+import { describeSpec, formatBytes, intOption, parseArgs, printReport, readInput, runCli, UsageError } from './cli';
 
 const USAGE = `usage: npm run export -- (--variant ${VARIANTS.join('|')} [--seed N] | --weights FILE.safetensors) --form unfused|fused OUT.onnx
   Writes a MobileOne as ONNX (input "input" [N,3,H,W] float32, output "logits").
@@ -28,9 +28,8 @@ await runCli(USAGE, (argv) => {
 	let origin: string;
 	if (flags.variant) {
 		const v = flags.variant.toLowerCase();
-		if (!isVariantName(v)) throw new UsageError(`unknown variant "${flags.variant}"`);
-		const seed = Number(flags.seed ?? 0);
-		if (!Number.isInteger(seed)) throw new UsageError('--seed must be an integer');
+		if (!isVariantName(v)) throw new UsageError(`unknown variant "${flags.variant}" (choose from ${VARIANTS.join(', ')})`);
+		const seed = intOption(flags.seed, 'seed', 0, 0, 2 ** 32 - 1);
 		model = syntheticModel(variantSpec(v), seed);
 		origin = `${v.toUpperCase()}, synthetic weights (seed ${seed})`;
 	} else {
@@ -49,8 +48,10 @@ await runCli(USAGE, (argv) => {
 		.sort((a, b) => b[1] - a[1])
 		.map(([t, n]) => `${n} ${t}`)
 		.join(', ');
-	console.log(`  model      ${origin}`);
-	console.log(`  spec       ${describeSpec(model.spec)}`);
-	console.log(`  graph      ${form}: ${g.nodes} nodes (${ops})`);
-	console.log(`  wrote      ${positional[0]} (${formatBytes(bytes.length)})`);
+	printReport([
+		['model', origin],
+		['spec', describeSpec(model.spec)],
+		['graph', `${form}: ${g.nodes} nodes (${ops})`],
+		['wrote', `${positional[0]} (${formatBytes(bytes.length)})`]
+	]);
 });

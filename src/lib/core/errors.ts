@@ -16,7 +16,11 @@ export type WeightsErrorCode =
 	| 'missing-key'
 	| 'unexpected-shape'
 	| 'not-mobileone'
-	| 'bad-spec';
+	| 'bad-spec'
+	| 'duplicate-key'
+	| 'non-finite'
+	| 'negative-variance'
+	| 'spec-mismatch';
 
 export class WeightsError extends Error {
 	readonly code: WeightsErrorCode;

@@ -4,10 +4,13 @@
  * Apple's), otherwise it is recognised from the keys and shapes alone.
  */
 import { WeightsError } from '../core/errors';
+import { parseUntrustedJson } from '../core/json';
+import { printable, quoted } from '../core/printable';
+import { checkWeightValues } from './integrity';
 import { readSafetensors, writeSafetensors } from './safetensors';
 import { SPEC_FORMAT, validateSpec, variantSpec, VARIANTS, type Form, type MobileOneSpec, type StageSpec } from '../mobileone/spec';
 import type { Tensor } from '../core/tensor';
-import { blockName, branchConvWeightKey, CLASSIFIER_WEIGHT, convBranch, fusedWeightKey, parseBlockKey, STEM } from '../mobileone/keys';
+import { blockName, branchConvWeightKey, CLASSIFIER_WEIGHT, convBranch, fusedWeightKey, isMobileOneKey, parseBlockKey, STEM } from '../mobileone/keys';
 import { detectForm, readFusedModel, readUnfusedModel, toStateDict, type StateDict } from './statedict';
 import { type FusedModel, type Model, type UnfusedModel } from '../mobileone/model';
 
@@ -113,17 +116,17 @@ function parseJsonField(metadata: Record<string, string>, field: string): unknow
 	const raw = metadata[field];
 	if (raw === undefined) return undefined;
 	try {
-		return JSON.parse(raw);
-	} catch {
-		throw new WeightsError('bad-metadata', `metadata "${field}" is not valid JSON`);
+		return parseUntrustedJson(raw);
+	} catch (e) {
+		throw new WeightsError('bad-metadata', `metadata "${field}" is not valid JSON: ${printable((e as Error).message, 120)}`);
 	}
 }
 
-function numberList(metadata: Record<string, string>, field: string, n: number): number[] | null {
+function numberList(metadata: Record<string, string>, field: string, n: number, positive = false): number[] | null {
 	const v = parseJsonField(metadata, field);
 	if (v === undefined) return null;
-	if (!Array.isArray(v) || v.length !== n || !v.every((x) => typeof x === 'number' && Number.isFinite(x)))
-		throw new WeightsError('bad-metadata', `metadata "${field}" must be a list of ${n} numbers`);
+	if (!Array.isArray(v) || v.length !== n || !v.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0)))
+		throw new WeightsError('bad-metadata', `metadata "${field}" must be a list of ${n} ${positive ? 'positive ' : ''}numbers`);
 	return v as number[];
 }
 
@@ -133,8 +136,18 @@ export function loadCheckpoint(bytes: Uint8Array): Checkpoint {
 	const form = detectForm(sd);
 	const rawSpec = parseJsonField(file.metadata, 'spec');
 	const spec = rawSpec === undefined ? inferSpec(sd) : validateSpec(rawSpec);
+	checkWeightValues(sd);
 	const model = form === 'fused' ? readFusedModel(sd, spec) : readUnfusedModel(sd, spec);
 	const used = new Set(toStateDict(model).keys());
+	const unusedKeys = [...sd.keys()].filter((k) => !used.has(k));
+	// A MobileOne tensor the spec has no place for means the spec describes another network (fewer
+	// branches or blocks, another stride): building it would silently drop part of the file.
+	const contradicted = unusedKeys.find(isMobileOneKey);
+	if (contradicted !== undefined)
+		throw new WeightsError(
+			'spec-mismatch',
+			`the spec${rawSpec === undefined ? ' recognised from the keys' : ' in the metadata'} has no place for ${quoted(contradicted)}${unusedKeys.length > 1 ? ` (and ${unusedKeys.length - 1} more unused tensors)` : ''}: it does not describe this file`
+		);
 	const labelsRaw = parseJsonField(file.metadata, 'labels');
 	let labels: string[] | null = null;
 	if (labelsRaw !== undefined) {
@@ -149,11 +162,12 @@ export function loadCheckpoint(bytes: Uint8Array): Checkpoint {
 		model,
 		labels,
 		mean: numberList(file.metadata, 'mean', spec.inChannels),
-		std: numberList(file.metadata, 'std', spec.inChannels),
+		// Preprocessing divides by std.
+		std: numberList(file.metadata, 'std', spec.inChannels, true),
 		source: file.metadata.source ?? null,
 		metadata: file.metadata,
 		ignoredKeys: file.ignored,
-		unusedKeys: [...sd.keys()].filter((k) => !used.has(k))
+		unusedKeys
 	};
 }
 

@@ -27,6 +27,8 @@
  * a multiple of 8 bytes.
  */
 import { WeightsError } from '../core/errors';
+import { parseUntrustedJson, UntrustedJsonError } from '../core/json';
+import { describeShape, describeValue, printable, quoted } from '../core/printable';
 import type { Tensor } from '../core/tensor';
 
 export interface SafetensorsFile {
@@ -64,30 +66,6 @@ interface CheckedEntry {
 
 // ---------------------------------------------------------------------------------------------
 // Messages: names and values come from the file, so keep them short and on one line.
-
-const MAX_NAME_CHARS = 80;
-const MAX_DIMS_SHOWN = 8;
-
-function quote(text: string): string {
-	const short = text.length > MAX_NAME_CHARS ? `${text.slice(0, MAX_NAME_CHARS)}…` : text;
-	// JSON.stringify escapes newlines and control characters, which keeps the message one line.
-	return JSON.stringify(short);
-}
-
-/** What a JSON value is, in a few words, without walking into it. */
-function describe(value: unknown): string {
-	if (value === null) return 'null';
-	if (Array.isArray(value)) return `an array of ${value.length}`;
-	if (typeof value === 'string') return `the string ${quote(value)}`;
-	if (typeof value === 'number') return String(value);
-	if (typeof value === 'object') return 'an object';
-	return typeof value;
-}
-
-function showShape(shape: readonly number[]): string {
-	const shown = shape.slice(0, MAX_DIMS_SHOWN).join(', ');
-	return shape.length > MAX_DIMS_SHOWN ? `[${shown}, … ${shape.length} dims]` : `[${shown}]`;
-}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -147,24 +125,27 @@ function parseHeader(headerBytes: Uint8Array): Record<string, unknown> {
 		// fatal: refuse invalid UTF-8 instead of replacing it. ignoreBOM: keep a BOM so JSON.parse
 		// rejects it, as Python's reader does. slice(): TextDecoder refuses views of shared memory.
 		const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(headerBytes.slice());
-		parsed = JSON.parse(text);
+		parsed = parseUntrustedJson(text);
 	} catch (error) {
-		// The engine's message may quote the header, so strip control characters and cut it short.
-		const reason = error instanceof Error ? error.message.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' ').slice(0, 120) : 'unreadable';
+		if (error instanceof UntrustedJsonError && error.problem.kind === 'duplicate-key')
+			// Python's reader keeps the last of two equal keys, others the first: refuse rather than guess.
+			throw new WeightsError('duplicate-key', `header names ${quoted(error.problem.key)} twice`);
+		// The engine's message may quote the header, so escape control characters and cut it short.
+		const reason = error instanceof Error ? printable(error.message, 120) : 'unreadable';
 		throw new WeightsError('header-not-json', `header is not valid UTF-8 JSON: ${reason}`);
 	}
-	if (!isPlainObject(parsed)) throw new WeightsError('header-not-json', `header is ${describe(parsed)}, not a JSON object`);
+	if (!isPlainObject(parsed)) throw new WeightsError('header-not-json', `header is ${describeValue(parsed)}, not a JSON object`);
 	return parsed;
 }
 
 function readMetadata(header: Record<string, unknown>): Record<string, string> {
 	const value = Object.hasOwn(header, METADATA_KEY) ? header[METADATA_KEY] : null;
 	if (value === null) return {};
-	if (!isPlainObject(value)) throw new WeightsError('bad-metadata', `"__metadata__" is ${describe(value)}, not a map of strings`);
+	if (!isPlainObject(value)) throw new WeightsError('bad-metadata', `"__metadata__" is ${describeValue(value)}, not a map of strings`);
 	const pairs: [string, string][] = [];
 	for (const [key, text] of Object.entries(value)) {
 		if (typeof text !== 'string')
-			throw new WeightsError('bad-metadata', `"__metadata__" entry ${quote(key)} is ${describe(text)}, not a string`);
+			throw new WeightsError('bad-metadata', `"__metadata__" entry ${quoted(key)} is ${describeValue(text)}, not a string`);
 		pairs.push([key, text]);
 	}
 	// fromEntries defines own properties, so a key named "__proto__" stays a plain key.
@@ -172,27 +153,27 @@ function readMetadata(header: Record<string, unknown>): Record<string, string> {
 }
 
 function checkEntry(name: string, value: unknown, bufferLength: number): CheckedEntry {
-	const label = `tensor ${quote(name)}`;
-	if (!isPlainObject(value)) throw new WeightsError('bad-entry', `${label} is ${describe(value)}, not {dtype, shape, data_offsets}`);
+	const label = `tensor ${quoted(name)}`;
+	if (!isPlainObject(value)) throw new WeightsError('bad-entry', `${label} is ${describeValue(value)}, not {dtype, shape, data_offsets}`);
 	for (const field of ['dtype', 'shape', 'data_offsets'])
 		if (!Object.hasOwn(value, field)) throw new WeightsError('bad-entry', `${label} has no "${field}"`);
 
 	const { dtype, shape, data_offsets: offsets } = value;
-	if (typeof dtype !== 'string') throw new WeightsError('bad-entry', `${label} has dtype ${describe(dtype)}, not a string`);
-	if (!Array.isArray(shape)) throw new WeightsError('bad-entry', `${label} has shape ${describe(shape)}, not an array`);
+	if (typeof dtype !== 'string') throw new WeightsError('bad-entry', `${label} has dtype ${describeValue(dtype)}, not a string`);
+	if (!Array.isArray(shape)) throw new WeightsError('bad-entry', `${label} has shape ${describeValue(shape)}, not an array`);
 	for (const dim of shape)
 		if (!isNonNegativeInteger(dim))
-			throw new WeightsError('bad-entry', `${label} has shape dimension ${describe(dim)}, not a non-negative integer`);
+			throw new WeightsError('bad-entry', `${label} has shape dimension ${describeValue(dim)}, not a non-negative integer`);
 	if (!Array.isArray(offsets) || offsets.length !== 2)
-		throw new WeightsError('bad-entry', `${label} has data_offsets ${describe(offsets)}, not [begin, end]`);
+		throw new WeightsError('bad-entry', `${label} has data_offsets ${describeValue(offsets)}, not [begin, end]`);
 
 	const bytesPerElement = BYTES_PER_ELEMENT.get(dtype);
 	if (bytesPerElement === undefined)
-		throw new WeightsError('unknown-dtype', `${label} has dtype ${quote(dtype)}; only F32, F16, BF16, F64 and I64 are read`);
+		throw new WeightsError('unknown-dtype', `${label} has dtype ${quoted(dtype)}; only F32, F16, BF16, F64 and I64 are read`);
 
 	const [begin, end] = offsets as unknown[];
 	if (!isNonNegativeInteger(begin) || !isNonNegativeInteger(end))
-		throw new WeightsError('bad-offsets', `${label} has data_offsets [${describe(begin)}, ${describe(end)}], not two non-negative integers`);
+		throw new WeightsError('bad-offsets', `${label} has data_offsets [${describeValue(begin)}, ${describeValue(end)}], not two non-negative integers`);
 	if (begin > end) throw new WeightsError('bad-offsets', `${label} has data_offsets [${begin}, ${end}] that end before they begin`);
 	if (end > bufferLength)
 		throw new WeightsError('bad-offsets', `${label} ends at byte ${end} but the buffer holds only ${bufferLength}`);
@@ -202,7 +183,7 @@ function checkEntry(name: string, value: unknown, bufferLength: number): Checked
 	const byteLength = end - begin;
 	if (count * bytesPerElement !== byteLength) {
 		const need = Number.isFinite(count) ? `${count * bytesPerElement} bytes` : 'more bytes than any file holds';
-		throw new WeightsError('shape-mismatch', `${label} is ${dtype} ${showShape(dims)}, which needs ${need}, but its offsets span ${byteLength}`);
+		throw new WeightsError('shape-mismatch', `${label} is ${dtype} ${describeShape(dims)}, which needs ${need}, but its offsets span ${byteLength}`);
 	}
 	return { name, dtype, shape: dims, begin: begin + 0, end: end + 0 };
 }
@@ -228,7 +209,7 @@ function checkTiling(entries: readonly CheckedEntry[], bufferLength: number): vo
 		if (previous && entry.begin < covered)
 			throw new WeightsError(
 				'overlapping-offsets',
-				`tensor ${quote(entry.name)} [${entry.begin}, ${entry.end}] overlaps tensor ${quote(previous.name)} [${previous.begin}, ${previous.end}]`
+				`tensor ${quoted(entry.name)} [${entry.begin}, ${entry.end}] overlaps tensor ${quoted(previous.name)} [${previous.begin}, ${previous.end}]`
 			);
 		if (entry.begin > covered)
 			throw new WeightsError('trailing-bytes', `buffer bytes ${covered} to ${entry.begin} belong to no tensor`);
@@ -251,7 +232,7 @@ function decode(dtype: string, raw: Uint8Array): Float32Array {
 			return decodeF64(raw);
 		default:
 			// checkEntry only lets through the dtypes above and I64, which never reaches here.
-			throw new WeightsError('unknown-dtype', `cannot decode dtype ${quote(dtype)}`);
+			throw new WeightsError('unknown-dtype', `cannot decode dtype ${quoted(dtype)}`);
 	}
 }
 
@@ -330,7 +311,7 @@ export function writeSafetensors(tensors: Map<string, Tensor>, metadata: Record<
 	const metadataKeys = Object.keys(metadata).sort(compareCodePoints);
 	for (const key of metadataKeys)
 		if (typeof metadata[key] !== 'string')
-			throw new WeightsError('bad-metadata', `metadata ${quote(key)} is ${describe(metadata[key])}, not a string`);
+			throw new WeightsError('bad-metadata', `metadata ${quoted(key)} is ${describeValue(metadata[key])}, not a string`);
 
 	const names = [...tensors.keys()].sort(compareCodePoints);
 	const fields: [string, string][] = [];
@@ -342,9 +323,9 @@ export function writeSafetensors(tensors: Map<string, Tensor>, metadata: Record<
 		const { shape, data } = tensors.get(name)!;
 		if (name === METADATA_KEY) throw new WeightsError('bad-entry', `a tensor cannot be named "${METADATA_KEY}"`);
 		if (!shape.every((dim) => Number.isSafeInteger(dim) && dim >= 0))
-			throw new WeightsError('bad-entry', `tensor ${quote(name)} has shape ${showShape(shape)}, not non-negative integers`);
+			throw new WeightsError('bad-entry', `tensor ${quoted(name)} has shape ${describeShape(shape)}, not non-negative integers`);
 		if (elementCount(shape) !== data.length)
-			throw new WeightsError('shape-mismatch', `tensor ${quote(name)} has shape ${showShape(shape)} but ${data.length} values`);
+			throw new WeightsError('shape-mismatch', `tensor ${quoted(name)} has shape ${describeShape(shape)} but ${data.length} values`);
 		const end = offset + data.byteLength;
 		// Field order matches Python's json.dumps of models/safetensors_io.py's dicts.
 		const entry = `{"dtype":"F32","shape":[${shape.map((dim) => dim + 0).join(',')}],"data_offsets":[${offset},${end}]}`;

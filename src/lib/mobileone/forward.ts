@@ -49,8 +49,31 @@ export function forwardFusedBlock(block: FusedBlock, x: Tensor): Tensor {
 	return relu(block.se ? squeezeExcite(y, block.se) : y);
 }
 
+/**
+ * The train-time block as run, without keeping each branch: every branch output is added into one
+ * float64 sum and dropped, so memory stays at two activations however many branches the block has.
+ * Same arithmetic as `traceUnfusedBlock` (float64 accumulation, one rounding), which the explorer uses.
+ */
+export function forwardUnfusedBlock(block: UnfusedBlock, x: Tensor): Tensor {
+	const b = block.spec;
+	const conv = { stride: b.stride, padding: b.padding, groups: b.groups };
+	let acc: Float64Array | null = null;
+	let shape: readonly number[] = [];
+	const addIn = (t: Tensor) => {
+		acc ??= new Float64Array(t.data.length);
+		shape = t.shape;
+		for (let i = 0; i < acc.length; i++) acc[i] += t.data[i];
+	};
+	for (const c of block.convs) addIn(batchNorm(conv2d(x, c.weight, conv), c.bn));
+	if (block.scale) addIn(batchNorm(conv2d(x, block.scale.weight, { ...conv, padding: 0 }), block.scale.bn));
+	if (block.skip) addIn(batchNorm(x, block.skip));
+	if (!acc) throw new RangeError(`${b.name} has no branches`);
+	const total: Tensor = { shape: [...shape], data: Float32Array.from(acc) };
+	return relu(block.se ? squeezeExcite(total, block.se) : total);
+}
+
 export function forwardBlock(block: Block, x: Tensor): Tensor {
-	return block.form === 'fused' ? forwardFusedBlock(block, x) : traceUnfusedBlock(block, x).output;
+	return block.form === 'fused' ? forwardFusedBlock(block, x) : forwardUnfusedBlock(block, x);
 }
 
 /** Run blocks [from, to) of a model: the activation that enters block `to`. */

@@ -124,3 +124,10 @@ export function isFusedKey(key: string): boolean {
 export function isUnfusedKey(key: string): boolean {
 	return key.includes('.rbr_conv.');
 }
+
+const MOBILEONE_PART = /^stage\d{1,3}(?:\.\d{1,5})?\.(?:rbr_conv|rbr_scale|rbr_skip|reparam_conv|se)\.|^linear\./;
+
+/** True for any key of a MobileOne block part or the classifier, whatever its index: what a spec must account for. */
+export function isMobileOneKey(key: string): boolean {
+	return MOBILEONE_PART.test(key);
+}

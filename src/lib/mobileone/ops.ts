@@ -97,9 +97,10 @@ export function batchNormTrainingMode(x: Tensor, bn: BatchNormParams): Tensor {
 	return batchNorm(x, { ...bn, mean, variance });
 }
 
+/** max(x, 0), with NaN kept as NaN (as ONNX Runtime and PyTorch do), so a broken network cannot look healthy. */
 export function relu(x: Tensor): Tensor {
 	const out = new Float32Array(x.data.length);
-	for (let i = 0; i < out.length; i++) out[i] = x.data[i] > 0 ? x.data[i] : 0;
+	for (let i = 0; i < out.length; i++) out[i] = x.data[i] <= 0 ? 0 : x.data[i];
 	return { shape: [...x.shape], data: out };
 }
 

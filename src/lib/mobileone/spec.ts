@@ -4,6 +4,7 @@
  * the ONNX builder all walk the same list.
  */
 import { WeightsError } from '../core/errors';
+import { describeValue } from '../core/printable';
 import { blockName, STEM } from './keys';
 
 export const SPEC_FORMAT = 'mobileone-lab.spec/1';
@@ -210,10 +211,10 @@ export function validateSpec(raw: unknown): MobileOneSpec {
 	const o = raw as Record<string, unknown>;
 	const int = (v: unknown, field: string, min: number, max: number): number => {
 		if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-			bad(`${field} must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
+			bad(`${field} must be an integer in [${min}, ${max}], got ${describeValue(v)}`);
 		return v as number;
 	};
-	if (o.format !== undefined && o.format !== SPEC_FORMAT) bad(`unknown format ${JSON.stringify(o.format)} (expected "${SPEC_FORMAT}")`);
+	if (o.format !== undefined && o.format !== SPEC_FORMAT) bad(`unknown format ${describeValue(o.format)} (expected "${SPEC_FORMAT}")`);
 	const stemRaw = o.stem as Record<string, unknown> | undefined;
 	if (typeof stemRaw !== 'object' || stemRaw === null) bad('missing "stem"');
 	const stem: StemSpec = {
