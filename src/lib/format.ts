@@ -72,3 +72,13 @@ export function formatValue(v: number, digits = 3): string {
 export function formatSize(width: number, height: number): string {
 	return `${formatInt(width)} × ${formatInt(height)}`;
 }
+
+/** A clock step, from milliseconds to microseconds with two significant digits: 0.005 → "5.0 µs". */
+export function formatMicroseconds(ms: number): string {
+	return `${(ms * 1000).toPrecision(2)} µs`;
+}
+
+/** A tick label on a numeric axis: integers as they are, others to three significant digits: "240", "0.15". */
+export function formatTick(t: number): string {
+	return Number.isInteger(t) ? String(t) : String(+t.toPrecision(3));
+}
