@@ -82,3 +82,8 @@ export function formatMicroseconds(ms: number): string {
 export function formatTick(t: number): string {
 	return Number.isInteger(t) ? String(t) : String(+t.toPrecision(3));
 }
+
+/** Seconds from milliseconds, without trailing zeros, for round settings: 5000 → "5 s", 500 → "0.5 s". */
+export function formatSecondsCompact(ms: number): string {
+	return `${+(ms / 1000).toPrecision(3)} s`;
+}
