@@ -20,13 +20,17 @@ const RUN_TIMEOUT = 150_000;
 /** The onnxruntime-web the build bundles, as the results must report it. */
 const ORT_VERSION: string = JSON.parse(readFileSync('node_modules/onnxruntime-web/package.json', 'utf8')).version;
 /**
- * Longest gap between two painted frames allowed while a benchmark runs. On an idle machine the
- * page paints every ~16 ms throughout; on a 2-core test machine shared with parallel builds the
- * operating system alone was seen to starve the page for 2.5 s (load average 13), so the bound is
- * wide. The share of main-thread script time below is what separates a worker from the main thread.
+ * Longest gap between two painted frames while a benchmark runs, as a share of the run's wall
+ * time. On an idle machine the page paints every ~16 ms throughout; on a 2-core test machine shared
+ * with parallel builds the operating system alone starved it for up to 4.9 s of a 25 s run (load
+ * average 13–19), so a fixed bound such as 500 ms would fail for reasons that are not ours. A page
+ * whose main thread did the benchmark would stay frozen for most of the run.
  */
-const MAX_FRAME_GAP_MS = 4000;
-/** Most of a run's wall time the page's main thread may spend running script (seen: about 5 %). */
+const MAX_FRAME_GAP_SHARE = 0.5;
+/**
+ * Most of a run's wall time the page's main thread may spend running script: Chromium's own
+ * accounting, which a busy machine barely moves (seen: 5 % at load average 19).
+ */
 const MAX_MAIN_THREAD_SCRIPT_SHARE = 0.5;
 
 interface Watch {
@@ -186,8 +190,9 @@ describe('latency lab, cross-origin isolated', () => {
 			// script time there, nearly all of the run's.
 			await expect.poll(async () => (await frameGaps(page)).done).toBe(true);
 			const frames = await frameGaps(page);
+			const runMs = 1000 * (after.wall - before.wall);
 			expect(frames.frames).toBeGreaterThan(10);
-			expect(frames.longest).toBeLessThan(MAX_FRAME_GAP_MS);
+			expect(frames.longest / runMs).toBeLessThan(MAX_FRAME_GAP_SHARE);
 			expect((after.script - before.script) / (after.wall - before.wall)).toBeLessThan(MAX_MAIN_THREAD_SCRIPT_SHARE);
 			// The address bar is a link to this run's settings.
 			expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ model: 'cifar10', backend: 'wasm-n', budget: '1' });
