@@ -132,3 +132,18 @@ export function formatPercentage(percent: number, digits = 2): string {
 export function formatMillions(n: number): string {
 	return `${(n / 1e6).toFixed(2)} M`;
 }
+
+/** A clock step, from milliseconds to microseconds with two significant digits: 0.005 → "5.0 µs". */
+export function formatMicroseconds(ms: number): string {
+	return `${(ms * 1000).toPrecision(2)} µs`;
+}
+
+/** A tick label on a numeric axis: integers as they are, others to three significant digits: "240", "0.15". */
+export function formatTick(t: number): string {
+	return Number.isInteger(t) ? String(t) : String(+t.toPrecision(3));
+}
+
+/** Seconds from milliseconds, without trailing zeros, for round settings: 5000 → "5 s", 500 → "0.5 s". */
+export function formatSecondsCompact(ms: number): string {
+	return `${+(ms / 1000).toPrecision(3)} s`;
+}

@@ -64,3 +64,9 @@ export async function detectBackends(): Promise<BackendOption[]> {
 	const webgpu: BackendOption = { id: 'webgpu', label: 'WebGPU', threads: 1, available: gpuReason === null, reason: gpuReason };
 	return [single, multi, webgpu];
 }
+
+/** The backend to preselect: the one asked for if this browser can run it, else several wasm threads, else whatever runs. */
+export function pickBackend(options: readonly BackendOption[], wanted: BackendId | null): BackendOption {
+	const usable = (id: BackendId | null) => options.find((o) => o.id === id && o.available);
+	return usable(wanted) ?? usable('wasm-n') ?? options.find((o) => o.available) ?? options[0];
+}

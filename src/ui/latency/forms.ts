@@ -21,15 +21,3 @@ export const FORM_BLURB: Record<FormId, string> = {
 		'The same file with ONNX Runtime’s graph optimizations on, its default. It folds each BatchNorm into the conv before it, but keeps every branch and every sum.',
 	fused: 'Fused in your browser by MobileOne Lab’s engine, from the same weights: one conv with a bias per block.'
 };
-
-export function formatCount(n: number): string {
-	return n.toLocaleString('en-US');
-}
-
-export function formatMegabytes(bytes: number): string {
-	return `${(bytes / 1e6).toFixed(bytes >= 1e7 ? 0 : 1)} MB`;
-}
-
-export function formatParams(n: number): string {
-	return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(0)} k`;
-}

@@ -2,7 +2,9 @@
 import type { FormId, GraphSize, LatencyResult } from '$lib/bench';
 import type { ModelId } from '$ui/shared/models';
 
-export type BackendId = 'wasm-1' | 'wasm-n' | 'webgpu';
+/** onnxruntime-web backends the lab offers: WebAssembly on one thread or several, and WebGPU. */
+export const BACKEND_IDS = ['wasm-1', 'wasm-n', 'webgpu'] as const;
+export type BackendId = (typeof BACKEND_IDS)[number];
 
 export interface RunRequest {
 	type: 'run';
