@@ -5,7 +5,7 @@
  * they lie in the repository is `SHIPPED_WEIGHTS_FILE`.
  */
 import { syntheticModel } from './mobileone/synthetic';
-import { variantSpec, VARIANTS, type VariantName } from './mobileone/spec';
+import { isVariantName, variantSpec, VARIANTS, type VariantName } from './mobileone/spec';
 import type { UnfusedModel } from './mobileone/model';
 
 export type ModelId = 'cifar10' | VariantName;
@@ -52,4 +52,13 @@ export function modelChoice(id: ModelId): ModelChoice {
 /** S0–S4 with the site's seeded synthetic weights (latency does not depend on their values). */
 export function syntheticVariant(v: VariantName): UnfusedModel {
 	return syntheticModel(variantSpec(v), SYNTHETIC_SEED);
+}
+
+/** One line under a network's name in the picker: "224×224 · synthetic weights · k = 1 · squeeze-excite". */
+export function modelDetails(id: ModelId): string {
+	if (id === 'cifar10') return '32×32 · trained weights · k = 4';
+	if (!isVariantName(id)) return '';
+	const spec = variantSpec(id);
+	const se = spec.stages.some((s) => s.seBlocks > 0);
+	return `${spec.inputSize}×${spec.inputSize} · synthetic weights · k = ${spec.stages[0].k}${se ? ' · squeeze-excite' : ''}`;
 }

@@ -8,6 +8,7 @@
  *   graphs    graph sizes, and the unfused graph as ORT folds it
  *   result    the result record, its headline ratio
  *   export    Markdown, CSV, JSON
+ *   summary   the headline speed-ups said the natural way round, history rows
  *   session   building the graphs, opening sessions in an injected runtime, checking the outputs
  *             agree, measuring: the whole run, for the worker and the CLI alike
  */
@@ -19,5 +20,6 @@ export * from './graphs';
 export * from './result';
 export * from './export';
 export * from './session';
+export * from './summary';
 // The number formats the latency pages have always taken from here; they live in lib/format.ts.
 export { formatDiff, formatInterval, formatMs, formatRatio } from '../format';

@@ -18,6 +18,6 @@ export const FORM_INK: Record<FormId, string> = {
 export const FORM_BLURB: Record<FormId, string> = {
 	'unfused-raw': 'The network as it trains: every branch its own Conv → BatchNormalization, summed per block. ONNX Runtime runs it as written.',
 	'unfused-ort':
-		'The same file with ONNX Runtime’s graph optimizations on, its default. It folds each BatchNorm into the conv before it, but keeps every branch and every sum.',
+		'The same file with ONNX Runtime’s graph optimizations on, its default. It folds each BatchNorm into the conv before it and each add into a conv, but every branch stays a convolution of its own that reads the block’s input again.',
 	fused: 'Fused in your browser by MobileOne Lab’s engine, from the same weights: one conv with a bias per block.'
 };

@@ -9,7 +9,7 @@ import { modelChoice, type ModelId } from '$lib/models';
 import { pickBackend, type BackendOption } from './backends';
 import { LatencyClient } from './client';
 import type { BackendId, Phase, ProgressEvent } from './messages';
-import { headlines, historyRow, ratioOf, strongestUnfused } from './summary';
+import { headlines, historyRow, ratioOf } from '$lib/bench';
 import { DEFAULT_SETTINGS, type LatencySettings } from './url';
 
 /** Measuring time the buttons offer, seconds. */
@@ -77,7 +77,7 @@ export class LatencyState {
 	result = $derived<LatencyResult | null>(this.history[0] ?? null);
 	hiddenDuringRun = $derived(this.status.kind === 'done' && this.status.hidden);
 	/** The unfused form the headline judges the fused one against. */
-	rival = $derived<FormId>(this.result ? strongestUnfused(this.result) : 'unfused-ort');
+	rival = $derived<FormId>(this.result ? this.result.strongestUnfused : 'unfused-ort');
 	headlines = $derived(this.result ? headlines(this.result, this.rival) : []);
 	historyRows = $derived(this.history.map((r) => historyRow(r, this.rival)));
 
@@ -101,7 +101,7 @@ export class LatencyState {
 			case 'measuring':
 				return `Benchmark started: ${modelChoice(this.model).name}, ${this.chosenBackend?.label ?? this.backend}.`;
 			case 'done': {
-				const main = ratioOf(s.result, strongestUnfused(s.result), 'fused');
+				const main = ratioOf(s.result, s.result.strongestUnfused, 'fused');
 				return main ? `Benchmark finished: the fused network ran ${formatRatio(main.ratio)} as fast as the multi-branch one.` : 'Benchmark finished.';
 			}
 			case 'cancelled':

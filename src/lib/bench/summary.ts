@@ -1,20 +1,10 @@
 /**
- * A latency result shaped for reading: the headline speed-ups said the natural way round, the rows
- * of the history table, the one-line description of each network. Pure and DOM-free; it belongs
- * with `$lib/bench` and sits here only until that module's owner takes it.
+ * A latency result shaped for reading: the headline speed-ups said the natural way round and the
+ * rows of the history table.
  */
-import type { FormId, LatencyResult, RatioResult } from '$lib/bench';
-import { variantSpec, isVariantName } from '$lib/mobileone/spec';
-import type { ModelId } from '$lib/models';
-
-/**
- * The unfused form the fused one is judged against in the headline: the fastest multi-branch
- * graph the result has. Results name it themselves once they carry a reference export; until
- * then it is (b), the multi-branch graph with ONNX Runtime's own optimizations.
- */
-export function strongestUnfused(_result: LatencyResult): FormId {
-	return 'unfused-ort';
-}
+import type { FormId } from './forms';
+import { ratioOf, type LatencyResult } from './result';
+import type { RatioInterval } from './stats';
 
 /** Why each pair is worth a headline. */
 const DETAILS: { num: FormId; den: FormId; detail: string }[] = [
@@ -34,7 +24,7 @@ export interface Verdict {
 }
 
 /** A ratio time(num) ÷ time(den), said the way round that reads naturally: "den is r× faster/slower than num". */
-export function verdict(r: Pick<RatioResult, 'ratio' | 'low' | 'high'>): Verdict {
+export function verdict(r: Pick<RatioInterval, 'ratio' | 'low' | 'high'>): Verdict {
 	const faster = r.ratio >= 1;
 	return {
 		factor: faster ? r.ratio : 1 / r.ratio,
@@ -52,12 +42,8 @@ export interface Headline {
 	verdict: Verdict;
 }
 
-export function ratioOf(result: LatencyResult, num: FormId, den: FormId): RatioResult | undefined {
-	return result.ratios.find((r) => r.numerator === num && r.denominator === den);
-}
-
 /** The speed-ups worth a headline, the fused form against `rival` first. */
-export function headlines(result: LatencyResult, rival: FormId = strongestUnfused(result)): Headline[] {
+export function headlines(result: LatencyResult, rival: FormId = result.strongestUnfused): Headline[] {
 	const main = DETAILS.find((d) => d.num === rival && d.den === 'fused') ?? { num: rival, den: 'fused' as FormId, detail: '' };
 	return [main, ...DETAILS.filter((d) => d !== main)].flatMap((d) => {
 		const r = ratioOf(result, d.num, d.den);
@@ -76,7 +62,7 @@ export interface HistoryRow {
 	rawRatio: number | null;
 }
 
-export function historyRow(result: LatencyResult, rival: FormId = strongestUnfused(result)): HistoryRow {
+export function historyRow(result: LatencyResult, rival: FormId = result.strongestUnfused): HistoryRow {
 	return {
 		key: result.createdAt,
 		model: result.model.label,
@@ -85,13 +71,4 @@ export function historyRow(result: LatencyResult, rival: FormId = strongestUnfus
 		rivalRatio: ratioOf(result, rival, 'fused')?.ratio ?? null,
 		rawRatio: ratioOf(result, 'unfused-raw', 'fused')?.ratio ?? null
 	};
-}
-
-/** One line under a network's name in the picker: "224×224 · synthetic weights · k = 1 · squeeze-excite". */
-export function modelDetails(id: ModelId): string {
-	if (id === 'cifar10') return '32×32 · trained weights · k = 4';
-	if (!isVariantName(id)) return '';
-	const spec = variantSpec(id);
-	const se = spec.stages.some((s) => s.seBlocks > 0);
-	return `${spec.inputSize}×${spec.inputSize} · synthetic weights · k = ${spec.stages[0].k}${se ? ' · squeeze-excite' : ''}`;
 }
