@@ -165,6 +165,19 @@ describe('buildOnnx matches the engine in onnxruntime-node and onnxruntime-web',
 		const got = await runOnnx(ortNode, buildOnnx(model, { opset: 13 }), x);
 		expect(maxAbsDiff(got.data, expected.data)).toBeLessThanOrEqual(1e-4 * maxAbs(expected.data));
 	});
+
+	it('runs at input sizes other than the spec’s, in both forms (height and width are symbolic)', async () => {
+		const spec = tinySpecs()[0];
+		const model = syntheticModel(spec, 5);
+		for (const [h, w] of [[spec.inputSize + 9, spec.inputSize + 9], [20, 28]]) {
+			const x: Tensor = { shape: [1, spec.inChannels, h, w], data: Float32Array.from({ length: spec.inChannels * h * w }, (_, i) => Math.sin(i * 0.37)) };
+			const expected = forwardModel(model, x);
+			for (const m of [model, fuseModel(model)]) {
+				const got = await runOnnx(ortNode, buildOnnx(m), x);
+				expect(maxAbsDiff(got.data, expected.data), `${m.blocks[0].form} at ${h}×${w}`).toBeLessThanOrEqual(1e-4 * maxAbs(expected.data));
+			}
+		}
+	});
 });
 
 describe('graph structure', () => {
@@ -251,7 +264,7 @@ describe('graph structure', () => {
 		const order = nodes.filter((n) => n.startsWith('stage1.0/'));
 		expect(order.indexOf('stage1.0/add.2')).toBeLessThan(order.indexOf('stage1.0/rbr_conv.1/conv'));
 		expect(onnxGraph(fused).nodes.map((n) => n.name)).toContain('stage1.0/reparam_conv');
-		expect(g.inputs).toEqual([{ name: 'input', shape: ['N', 3, 12, 12] }]);
+		expect(g.inputs).toEqual([{ name: 'input', shape: ['N', 3, 'H', 'W'] }]);
 		expect(g.outputs).toEqual([{ name: 'logits', shape: ['N', 5] }]);
 		// SE sits between the branches' sum and the block's ReLU.
 		const mul = g.nodes.find((n) => n.name === 'stage1.0/se/scale')!;

@@ -92,6 +92,12 @@ export interface OnnxGraph {
 export const INPUT_NAME = 'input';
 export const OUTPUT_NAME = 'logits';
 export const BATCH_DIM = 'N';
+/**
+ * Height and width are symbolic too: a network is fully convolutional up to its global pool, and a
+ * checkpoint's training resolution cannot be read from its weights, so the file must run at any size.
+ */
+export const HEIGHT_DIM = 'H';
+export const WIDTH_DIM = 'W';
 const DEFAULT_OPSET = 17;
 /** The oldest opset the tests run; older ones would likely work but are unchecked. */
 const MIN_OPSET = 13;
@@ -249,7 +255,7 @@ export function onnxGraph(model: UnfusedModel | FusedModel): OnnxGraph {
 			formName === 'unfused'
 				? 'MobileOne, train-time form: every conv+BN branch is its own Conv → BatchNormalization, summed per block by a chain of Adds in the order of Apple’s forward.'
 				: 'MobileOne, reparameterized form: one Conv with bias per block.',
-		inputs: [{ name: INPUT_NAME, shape: [BATCH_DIM, spec.inChannels, spec.inputSize, spec.inputSize] }],
+		inputs: [{ name: INPUT_NAME, shape: [BATCH_DIM, spec.inChannels, HEIGHT_DIM, WIDTH_DIM] }],
 		outputs: [{ name: OUTPUT_NAME, shape: [BATCH_DIM, spec.numClasses] }],
 		nodes: g.nodes,
 		initializers: g.initializers
