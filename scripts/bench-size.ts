@@ -85,7 +85,7 @@ function table(rows: string[][], right = (j: number) => j > 0): void {
 	const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 	for (const [i, r] of rows.entries()) {
 		console.log(r.map((c, j) => (right(j) ? c.padStart(widths[j]) : c.padEnd(widths[j]))).join('  ').trimEnd());
-		if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+		if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  ').trimEnd());
 	}
 }
 
