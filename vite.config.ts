@@ -52,7 +52,14 @@ const oneCopyOfEachAsset: Plugin = {
 
 export default defineConfig({
 	plugins: [crossOriginIsolation, sveltekit(), oneCopyOfEachAsset],
-	server: { headers: isolationHeaders },
+	server: {
+		headers: isolationHeaders,
+		// The pages import the weights and the model card's figures from models/ with `?url`. In dev
+		// SvelteKit serves a file itself only inside `fs.allow`, which it sets to src/ and friends;
+		// anything else it first renders as a page, logs a red "[404] GET /models/…", and then lets
+		// Vite send the file with 200 anyway.
+		fs: { allow: ['models'] }
+	},
 	preview: { headers: isolationHeaders },
 	// The latency lab's worker imports these lazily; listing them lets `vite dev` pre-bundle them at
 	// start instead of discovering them mid-benchmark and reloading the page.
