@@ -73,7 +73,7 @@ function prepare(id: string): Prepared {
 	if (id === 'cifar10') {
 		const ck = loadCheckpoint(new Uint8Array(readFileSync(MODEL_FILE)));
 		if (ck.form !== 'unfused') throw new Error(`${MODEL_FILE} holds fused weights; the benchmark needs the multi-branch ones`);
-		unfused = ck.model as UnfusedModel;
+		unfused = ck.model;
 		label = 'Our CIFAR-10 MobileOne';
 		weights = 'trained';
 	} else if (isVariantName(id)) {

@@ -10,7 +10,6 @@ import { buildOnnx } from '../src/lib/io/onnx/build';
 import { fuseModel } from '../src/lib/mobileone/reparam';
 import { randomInput } from '../src/lib/mobileone/synthetic';
 import { maxAbs, maxAbsDiff } from '../src/lib/core/tensor';
-import type { UnfusedModel } from '../src/lib/mobileone/model';
 import { describeSpec, formatBytes, formatInt, parseArgs, readInput, runCli, UsageError } from './cli';
 
 const USAGE = `usage: npm run fuse -- IN.safetensors OUT.safetensors|OUT.onnx [--seed N] [--size PIXELS]
@@ -29,7 +28,7 @@ await runCli(USAGE, (argv) => {
 	if (ck.form !== 'unfused') throw new Error(`${inPath} is already fused (it has reparam_conv weights); nothing to merge`);
 
 	const t0 = performance.now();
-	const fused = fuseModel(ck.model as UnfusedModel);
+	const fused = fuseModel(ck.model);
 	const fuseMs = performance.now() - t0;
 
 	const size = flags.size ? Number(flags.size) : ck.spec.inputSize;

@@ -5,17 +5,15 @@
  */
 import { WeightsError } from '../core/errors';
 import { readSafetensors, writeSafetensors } from './safetensors';
-import { SPEC_FORMAT, validateSpec, variantSpec, VARIANTS, type Form, type MobileOneSpec, type StageSpec } from '../mobileone/spec';
+import { SPEC_FORMAT, validateSpec, variantSpec, VARIANTS, type MobileOneSpec, type StageSpec } from '../mobileone/spec';
 import type { Tensor } from '../core/tensor';
 import { blockName, branchConvWeightKey, CLASSIFIER_WEIGHT, convBranch, fusedWeightKey, parseBlockKey, STEM } from '../mobileone/keys';
 import { detectForm, readFusedModel, readUnfusedModel, toStateDict, type StateDict } from './statedict';
 import { type FusedModel, type Model, type UnfusedModel } from '../mobileone/model';
 
-export interface Checkpoint {
+interface CheckpointFields {
 	spec: MobileOneSpec;
 	specSource: 'metadata' | 'inferred';
-	form: Form;
-	model: UnfusedModel | FusedModel;
 	/** Class names in output order, when the file says. */
 	labels: string[] | null;
 	/** Per-channel normalization of RGB in [0, 1], when the file says. */
@@ -27,6 +25,20 @@ export interface Checkpoint {
 	ignoredKeys: string[];
 	/** Float tensors the spec has no place for. */
 	unusedKeys: string[];
+}
+
+type HeldModel = { form: 'unfused'; model: UnfusedModel } | { form: 'fused'; model: FusedModel };
+
+/** A loaded file; `form` says which model it holds, so checking it narrows `model` without a cast. */
+export type Checkpoint = CheckpointFields & HeldModel;
+
+/**
+ * The multi-branch model, for callers that fuse or compare the two forms; a fused file cannot give
+ * it back. `need` says what wanted it, for the message.
+ */
+export function requireUnfused(ck: Checkpoint, need: string): UnfusedModel {
+	if (ck.form !== 'unfused') throw new Error(`the weights are already fused (reparam_conv); ${need} needs the multi-branch ones`);
+	return ck.model;
 }
 
 /** Strip the `module.` prefix that nn.DataParallel checkpoints carry. */
@@ -133,8 +145,9 @@ export function loadCheckpoint(bytes: Uint8Array): Checkpoint {
 	const form = detectForm(sd);
 	const rawSpec = parseJsonField(file.metadata, 'spec');
 	const spec = rawSpec === undefined ? inferSpec(sd) : validateSpec(rawSpec);
-	const model = form === 'fused' ? readFusedModel(sd, spec) : readUnfusedModel(sd, spec);
-	const used = new Set(toStateDict(model).keys());
+	const held: HeldModel =
+		form === 'fused' ? { form, model: readFusedModel(sd, spec) } : { form, model: readUnfusedModel(sd, spec) };
+	const used = new Set(toStateDict(held.model).keys());
 	const labelsRaw = parseJsonField(file.metadata, 'labels');
 	let labels: string[] | null = null;
 	if (labelsRaw !== undefined) {
@@ -145,8 +158,7 @@ export function loadCheckpoint(bytes: Uint8Array): Checkpoint {
 	return {
 		spec,
 		specSource: rawSpec === undefined ? 'inferred' : 'metadata',
-		form,
-		model,
+		...held,
 		labels,
 		mean: numberList(file.metadata, 'mean', spec.inChannels),
 		std: numberList(file.metadata, 'std', spec.inChannels),
