@@ -1,6 +1,9 @@
 import { sveltekit } from '@sveltejs/kit/vite';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
+import svelteConfig from './svelte.config.js';
+
+const appDir = svelteConfig.kit?.appDir ?? '_app';
 
 /**
  * Cross-origin isolation (COOP + COEP) lets onnxruntime-web use SharedArrayBuffer and wasm threads
@@ -32,9 +35,31 @@ const crossOriginIsolation: Plugin = {
 	}
 };
 
+/**
+ * SvelteKit names a worker's assets `workers/assets/[name]-[hash]`, apart from the page's
+ * `assets/[name].[hash]`, so a file that both the pages and the latency worker import (ORT's
+ * 14 MB wasm, our 7 MB weights) shipped twice under two URLs, and a visitor using /classify and
+ * /latency downloaded it twice. Giving the worker the page's pattern makes both builds write the
+ * same file at the same URL (the hash is of the content). Placed after sveltekit(), so its
+ * `config` is merged last and wins.
+ */
+const oneCopyOfEachAsset: Plugin = {
+	name: 'mobileone-lab:one-copy-of-each-asset',
+	config: () => ({
+		worker: { rollupOptions: { output: { assetFileNames: `${appDir}/immutable/assets/[name].[hash][extname]` } } }
+	})
+};
+
 export default defineConfig({
-	plugins: [crossOriginIsolation, sveltekit()],
-	server: { headers: isolationHeaders },
+	plugins: [crossOriginIsolation, sveltekit(), oneCopyOfEachAsset],
+	server: {
+		headers: isolationHeaders,
+		// The pages import the weights and the model card's figures from models/ with `?url`. In dev
+		// SvelteKit serves a file itself only inside `fs.allow`, which it sets to src/ and friends;
+		// anything else it first renders as a page, logs a red "[404] GET /models/…", and then lets
+		// Vite send the file with 200 anyway.
+		fs: { allow: ['models'] }
+	},
 	preview: { headers: isolationHeaders },
 	// The latency lab's worker imports these lazily; listing them lets `vite dev` pre-bundle them at
 	// start instead of discovering them mid-benchmark and reloading the page.

@@ -28,7 +28,7 @@ import {
 	type ReferenceGraph
 } from '../src/lib/bench';
 import { formatDiff, formatInterval, formatMs, formatRatio } from '../src/lib/format';
-import { loadCheckpoint, saveCheckpoint } from '../src/lib/io/checkpoint';
+import { loadCheckpoint, requireUnfused, saveCheckpoint } from '../src/lib/io/checkpoint';
 import type { UnfusedModel } from '../src/lib/mobileone/model';
 import { isModelId, MODEL_CHOICES, modelChoice, SHIPPED_WEIGHTS_FILE, syntheticVariant, type ModelId } from '../src/lib/models';
 import { parseArgs, runCli, UsageError } from './cli';
@@ -59,8 +59,7 @@ const log = (s: string) => process.stderr.write(s + '\n');
 function loadUnfused(id: ModelId): UnfusedModel {
 	if (id !== 'cifar10') return syntheticVariant(id);
 	const ck = loadCheckpoint(new Uint8Array(readFileSync(SHIPPED_WEIGHTS_FILE)));
-	if (ck.form !== 'unfused') throw new Error(`${SHIPPED_WEIGHTS_FILE} holds fused weights; the benchmark needs the multi-branch ones`);
-	return ck.model as UnfusedModel;
+	return requireUnfused(ck, 'the benchmark');
 }
 
 /** The torch version, or why PyTorch cannot make the reference here. */

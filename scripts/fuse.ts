@@ -7,7 +7,6 @@ import { writeFileSync } from 'node:fs';
 import { loadCheckpoint, saveCheckpoint } from '../src/lib/io/checkpoint';
 import { buildOnnx } from '../src/lib/io/onnx/build';
 import { collapseByStage, collapseTotal } from '../src/lib/mobileone/collapse';
-import type { UnfusedModel } from '../src/lib/mobileone/model';
 import { fuseModel } from '../src/lib/mobileone/reparam';
 import { randomInput } from '../src/lib/mobileone/synthetic';
 import { checkCost, checkFusion, DEFAULT_CHECK_SIZE, MAX_CHECK_MACS } from '../src/lib/mobileone/verify';
@@ -32,7 +31,7 @@ await runCli(USAGE, (argv) => {
 	const bytes = readInput(inPath);
 	const ck = loadCheckpoint(bytes);
 	if (ck.form !== 'unfused') throw new Error(`${inPath} is already fused (it has reparam_conv weights); nothing to merge`);
-	const unfused = ck.model as UnfusedModel;
+	const unfused = ck.model;
 
 	// The check's size is the user's when they ask, else small: a file must not choose how long it runs.
 	const checkSize = size || Math.min(ck.spec.inputSize, DEFAULT_CHECK_SIZE);

@@ -183,6 +183,37 @@ export async function launchBrowser(): Promise<LaunchedBrowser> {
 	};
 }
 
+export interface PageWatch {
+	/** `console.error` messages and uncaught exceptions. */
+	consoleErrors: string[];
+	/** Requests that failed or were answered with HTTP 400 or above. */
+	failedRequests: string[];
+	/** Requests to anything but the local server (`data:` and `blob:` count as local). */
+	outsideRequests: string[];
+}
+
+/**
+ * Record what goes wrong on one page, from now on: attach it right after `newPage()`, before
+ * navigating, and assert the lists are empty when the test ends (e.g. in `afterEach`), so each
+ * test answers for its own page. Requests from the page's dedicated workers are included.
+ */
+export function watchPage(page: Page, localHost = '127.0.0.1'): PageWatch {
+	const watch: PageWatch = { consoleErrors: [], failedRequests: [], outsideRequests: [] };
+	page.on('console', (msg) => {
+		if (msg.type() === 'error') watch.consoleErrors.push(msg.text());
+	});
+	page.on('pageerror', (err) => watch.consoleErrors.push(`pageerror: ${err.message}`));
+	page.on('requestfailed', (req) => watch.failedRequests.push(`${req.url()} (${req.failure()?.errorText ?? 'failed'})`));
+	page.on('response', (res) => {
+		if (res.status() >= 400) watch.failedRequests.push(`${res.url()} (HTTP ${res.status()})`);
+	});
+	page.on('request', (req) => {
+		const url = new URL(req.url());
+		if (url.protocol !== 'data:' && url.protocol !== 'blob:' && url.hostname !== localHost) watch.outsideRequests.push(url.href);
+	});
+	return watch;
+}
+
 /**
  * axe-core's serious and critical violations on the page, one line each. axe's source is
  * evaluated over the DevTools protocol: page.addScriptTag would insert an inline <script>, which

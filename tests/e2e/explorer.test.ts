@@ -7,7 +7,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { loadCheckpoint } from '../../src/lib/io/checkpoint';
+import { loadCheckpoint, requireUnfused } from '../../src/lib/io/checkpoint';
 import { applyEdit, channelSteps, type BlockEdit } from '../../src/lib/mobileone/explain';
 import { fuseBlockSteps } from '../../src/lib/mobileone/reparam';
 import type { UnfusedModel } from '../../src/lib/mobileone/model';
@@ -23,7 +23,7 @@ let model: UnfusedModel;
 let errors: string[] = [];
 
 beforeAll(async () => {
-	model = loadCheckpoint(new Uint8Array(await readFile('models/mobileone-cifar10.safetensors'))).model as UnfusedModel;
+	model = requireUnfused(loadCheckpoint(new Uint8Array(await readFile('models/mobileone-cifar10.safetensors'))), 'this test');
 	server = await startStaticServer('build');
 	browser = await launchBrowser();
 	await mkdir(SHOTS, { recursive: true });

@@ -5,10 +5,18 @@
  * no serious or critical axe-core violations. Also saves screenshots of the landing page to
  * test-results/screenshots/ for a human to look at.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { mkdir } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
-import { launchBrowser, startStaticServer, type LaunchedBrowser, type StaticServer, seriousAxeViolations } from '../../scripts/lib/browser-harness';
+import {
+	launchBrowser,
+	seriousAxeViolations,
+	startStaticServer,
+	watchPage,
+	type LaunchedBrowser,
+	type PageWatch,
+	type StaticServer
+} from '../../scripts/lib/browser-harness';
 import { SECTIONS } from '../../src/ui/shared/nav';
 
 const SCREENSHOTS = 'test-results/screenshots';
@@ -28,30 +36,38 @@ const ROUTES: Route[] = [
 	}))
 ];
 
-interface Watch {
-	consoleErrors: string[];
-	failedRequests: string[];
-	external: string[];
-}
-
 let server: StaticServer;
 let browser: LaunchedBrowser;
-/** Requests to anything but the test server, across the whole browser context. */
-const externalRequests: string[] = [];
+/** The pages the running test opened and what each saw; checked, then closed, after the test. */
+let opened: { path: string; page: Page; watch: PageWatch }[] = [];
 
 beforeAll(async () => {
 	server = await startStaticServer('build', { isolated: true });
 	browser = await launchBrowser();
-	// Nothing may leave 127.0.0.1: record and block every other request.
+	// Nothing may leave 127.0.0.1: block every other request (watchPage records it).
 	await browser.context.route('**/*', async (route) => {
 		const url = new URL(route.request().url());
 		if (url.protocol === 'data:' || url.protocol === 'blob:' || url.hostname === '127.0.0.1') {
 			await route.continue();
 		} else {
-			externalRequests.push(url.href);
 			await route.abort('blockedbyclient');
 		}
 	});
+});
+
+// Checked while the pages are still open, so closing one cannot add an aborted request.
+afterEach(async () => {
+	const pages = opened;
+	opened = [];
+	try {
+		for (const { path, watch } of pages) {
+			expect(watch.consoleErrors, `console errors on ${path}`).toEqual([]);
+			expect(watch.failedRequests, `failed requests on ${path}`).toEqual([]);
+			expect(watch.outsideRequests, `requests from ${path} to outside 127.0.0.1`).toEqual([]);
+		}
+	} finally {
+		for (const { page } of pages) await page.close();
+	}
 });
 
 afterAll(async () => {
@@ -62,87 +78,61 @@ afterAll(async () => {
 async function openPage(path: string, viewport = { width: 1280, height: 800 }) {
 	const page = await browser.context.newPage();
 	await page.setViewportSize(viewport);
-	const watch: Watch = { consoleErrors: [], failedRequests: [], external: [] };
-	page.on('console', (msg) => {
-		if (msg.type() === 'error') watch.consoleErrors.push(msg.text());
-	});
-	page.on('pageerror', (err) => watch.consoleErrors.push(`pageerror: ${err.message}`));
-	page.on('requestfailed', (req) =>
-		watch.failedRequests.push(`${req.url()} (${req.failure()?.errorText ?? 'failed'})`)
-	);
-	page.on('response', (res) => {
-		if (res.status() >= 400) watch.failedRequests.push(`${res.url()} (HTTP ${res.status()})`);
-	});
-	page.on('request', (req) => {
-		const url = new URL(req.url());
-		if (!['data:', 'blob:'].includes(url.protocol) && url.hostname !== '127.0.0.1') {
-			watch.external.push(req.url());
-		}
-	});
+	const watch = watchPage(page);
+	opened.push({ path, page, watch });
 	const response = await page.goto(server.url + path, { waitUntil: 'networkidle' });
 	expect(response?.status(), `HTTP status of ${path}`).toBe(200);
 	await page.evaluate(() => document.fonts.ready.then(() => undefined));
-	return { page, watch };
+	return page;
 }
 
 describe('static build', () => {
 	for (const route of ROUTES) {
 		test(`${route.path} loads cleanly and is accessible`, async () => {
-			const { page, watch } = await openPage(route.path);
-			try {
-				expect(await page.title()).toMatch(route.title);
-				const h1s = page.locator('h1');
-				expect(await h1s.count()).toBe(1);
-				expect((await h1s.innerText()).replace(/\s+/g, ' ').trim()).toMatch(route.h1);
+			const page = await openPage(route.path);
+			expect(await page.title()).toMatch(route.title);
+			const h1s = page.locator('h1');
+			expect(await h1s.count()).toBe(1);
+			expect((await h1s.innerText()).replace(/\s+/g, ' ').trim()).toMatch(route.h1);
 
-				// Header nav reaches every section, footer cites the paper.
-				for (const s of SECTIONS) {
-					await expect
-						.poll(() => page.locator(`header nav a[href="${s.href}"]`).count())
-						.toBe(1);
-				}
-				const footer = await page.locator('footer').innerText();
-				expect(footer).toContain('arXiv 2206.04040');
-				expect(footer).toContain('nothing you give us leaves your device');
-
-				// Security/offline basics.
-				const csp = await page
-					.locator('meta[http-equiv="content-security-policy"]')
-					.getAttribute('content');
-				expect(csp).toContain("default-src 'self'");
-				expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
-				expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
-
-				// Every same-site link on the page resolves in the static build.
-				const hrefs = await page
-					.locator('a[href^="/"]')
-					.evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));
-				for (const href of new Set(hrefs.map((h) => h.split('#')[0]))) {
-					const res = await fetch(server.url + href, { method: 'HEAD' });
-					expect(res.status, `link ${href} on ${route.path}`).toBe(200);
-				}
-
-				expect(await seriousAxeViolations(page)).toEqual([]);
-				expect(watch.consoleErrors).toEqual([]);
-				expect(watch.failedRequests).toEqual([]);
-				expect(watch.external).toEqual([]);
-			} finally {
-				await page.close();
+			// Header nav reaches every section, footer cites the paper.
+			for (const s of SECTIONS) {
+				await expect
+					.poll(() => page.locator(`header nav a[href="${s.href}"]`).count())
+					.toBe(1);
 			}
+			const footer = await page.locator('footer').innerText();
+			expect(footer).toContain('arXiv 2206.04040');
+			expect(footer).toContain('nothing you give us leaves your device');
+
+			// Security/offline basics.
+			const csp = await page
+				.locator('meta[http-equiv="content-security-policy"]')
+				.getAttribute('content');
+			expect(csp).toContain("default-src 'self'");
+			expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
+			expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
+
+			// Every same-site link on the page resolves in the static build.
+			const hrefs = await page
+				.locator('a[href^="/"]')
+				.evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));
+			for (const href of new Set(hrefs.map((h) => h.split('#')[0]))) {
+				const res = await fetch(server.url + href, { method: 'HEAD' });
+				expect(res.status, `link ${href} on ${route.path}`).toBe(200);
+			}
+
+			expect(await seriousAxeViolations(page)).toEqual([]);
 		});
 	}
 
 	test('skip link is the first tab stop and moves focus to the main content', async () => {
-		const { page } = await openPage('/');
-		try {
-			await page.keyboard.press('Tab');
-			const focused = page.locator(':focus');
-			expect(await focused.innerText()).toBe('Skip to content');
-			await page.keyboard.press('Enter');
-			await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('main');
-		} finally {
-			await page.close();
-		}
+		const page = await openPage('/');
+		await page.keyboard.press('Tab');
+		const focused = page.locator(':focus');
+		expect(await focused.innerText()).toBe('Skip to content');
+		await page.keyboard.press('Enter');
+		await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('main');
 	});
 
 	test('the landing page fits a 375 px phone and is screenshotted', async () => {
@@ -151,19 +141,14 @@ describe('static build', () => {
 			{ width: 1280, height: 800 },
 			{ width: 375, height: 812 }
 		]) {
-			const { page, watch } = await openPage('/', viewport);
-			try {
-				const name = `landing-${viewport.width}x${viewport.height}`;
-				await page.screenshot({ path: `${SCREENSHOTS}/${name}.png` });
-				await page.screenshot({ path: `${SCREENSHOTS}/${name}-full.png`, fullPage: true });
-				const overflow = await page.evaluate(
-					() => document.documentElement.scrollWidth - document.documentElement.clientWidth
-				);
-				expect(overflow, `horizontal overflow at ${viewport.width}px`).toBeLessThanOrEqual(0);
-				expect(watch.consoleErrors).toEqual([]);
-			} finally {
-				await page.close();
-			}
+			const page = await openPage('/', viewport);
+			const name = `landing-${viewport.width}x${viewport.height}`;
+			await page.screenshot({ path: `${SCREENSHOTS}/${name}.png` });
+			await page.screenshot({ path: `${SCREENSHOTS}/${name}-full.png`, fullPage: true });
+			const overflow = await page.evaluate(
+				() => document.documentElement.scrollWidth - document.documentElement.clientWidth
+			);
+			expect(overflow, `horizontal overflow at ${viewport.width}px`).toBeLessThanOrEqual(0);
 		}
 	});
 
@@ -172,10 +157,6 @@ describe('static build', () => {
 		expect(res.status).toBe(404);
 		const traversal = await fetch(server.url + '/%2e%2e/package.json');
 		expect(traversal.status).toBe(404);
-	});
-
-	test('nothing was requested from outside 127.0.0.1', () => {
-		expect(externalRequests).toEqual([]);
 	});
 });
 

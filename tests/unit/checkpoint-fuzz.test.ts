@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { WeightsError } from '../../src/lib/core/errors';
 import { seededRandom } from '../../src/lib/core/random';
-import { loadCheckpoint } from '../../src/lib/io/checkpoint';
+import { loadCheckpoint, requireUnfused } from '../../src/lib/io/checkpoint';
 import { writeSafetensors } from '../../src/lib/io/safetensors';
 import { toStateDict } from '../../src/lib/io/statedict';
 import type { UnfusedModel } from '../../src/lib/mobileone/model';
@@ -79,8 +79,8 @@ describe('checkpoint fuzz: values and spec fields', () => {
 				continue;
 			}
 			expect(mustRefuse, `case ${i}: a non-finite value or negative variance was accepted`).toBe(false);
-			const fused = fuseModel(ck.model as UnfusedModel);
-			const check = checkFusion(ck.model as UnfusedModel, fused, randomInput(ck.spec, i, 1, 12));
+			const unfused = requireUnfused(ck, 'this test');
+			const check = checkFusion(unfused, fuseModel(unfused), randomInput(ck.spec, i, 1, 12));
 			// A file that loads must describe a network whose fusion is exact (huge but finite values
 			// may still overflow: then the check must say so, and `fuse` writes nothing).
 			if (check.agrees) outcomes.fusedAndChecked++;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inferSpec, loadCheckpoint, saveCheckpoint } from '../../src/lib/io/checkpoint';
+import { inferSpec, loadCheckpoint, requireUnfused, saveCheckpoint } from '../../src/lib/io/checkpoint';
 import { WeightsError } from '../../src/lib/core/errors';
 import { fuseModel } from '../../src/lib/mobileone/reparam';
 import { writeSafetensors } from '../../src/lib/io/safetensors';
@@ -47,6 +47,17 @@ describe('checkpoints', () => {
 		expect(inferred.stages).toEqual(spec.stages);
 		expect(inferred.stem).toEqual({ ...spec.stem, stride: 2 });
 		expect(inferred.numClasses).toBe(5);
+	});
+
+	it('says which form it holds: requireUnfused gives the multi-branch model and refuses a fused file', () => {
+		const model = syntheticModel(small, 4);
+		const ck = loadCheckpoint(saveCheckpoint(model));
+		expect(ck.form).toBe('unfused');
+		expect(requireUnfused(ck, 'the test').blocks.map((b) => b.form)).toEqual(model.blocks.map(() => 'unfused'));
+		const fused = loadCheckpoint(saveCheckpoint(fuseModel(model)));
+		expect(fused.form).toBe('fused');
+		if (fused.form === 'fused') expect(fused.model.blocks.every((b) => b.form === 'fused')).toBe(true);
+		expect(() => requireUnfused(fused, 'the test')).toThrow(/already fused.*the test needs the multi-branch/);
 	});
 
 	it('reads the spec, labels and normalization from metadata, and round-trips', () => {

@@ -6,10 +6,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { loadCheckpoint } from '../../src/lib/io/checkpoint';
+import { loadCheckpoint, requireUnfused } from '../../src/lib/io/checkpoint';
 import { buildOnnx } from '../../src/lib/io/onnx/build';
 import { fuseModel } from '../../src/lib/mobileone/reparam';
-import type { UnfusedModel } from '../../src/lib/mobileone/model';
 import { cifarAvailable, loadCifarTest } from '../helpers/cifar10';
 
 const WEIGHTS = 'models/mobileone-cifar10.safetensors';
@@ -47,7 +46,7 @@ describe('shipped CIFAR-10 model', () => {
 
 		const classes = ck.spec.numClasses;
 		const unfused = await predict(buildOnnx(ck.model), data.inputs, data.count, classes);
-		const fused = await predict(buildOnnx(fuseModel(ck.model as UnfusedModel)), data.inputs, data.count, classes);
+		const fused = await predict(buildOnnx(fuseModel(requireUnfused(ck, 'this test'))), data.inputs, data.count, classes);
 		let hitU = 0;
 		let hitF = 0;
 		let agree = 0;

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadCheckpoint } from '../../src/lib/io/checkpoint';
+import { loadCheckpoint, requireUnfused } from '../../src/lib/io/checkpoint';
 import { onnxGraph, summarizeGraph, type OnnxGraph } from '../../src/lib/io/onnx/build';
 import { blockOperators, branchCount, collapseByStage, collapseTotal, type FormCount } from '../../src/lib/mobileone/collapse';
 import type { UnfusedModel } from '../../src/lib/mobileone/model';
@@ -46,7 +46,7 @@ function countGraph(graph: OnnxGraph): Map<string, FormCount> {
 
 const trained = (): UnfusedModel => {
 	const ck = loadCheckpoint(new Uint8Array(readFileSync(SHIPPED_WEIGHTS_FILE)));
-	return ck.model as UnfusedModel;
+	return requireUnfused(ck, 'this test');
 };
 
 const models: [string, () => UnfusedModel][] = [...VARIANTS.map((v) => [v.toUpperCase(), () => syntheticVariant(v)] as [string, () => UnfusedModel]), ['our CIFAR-10 model', trained]];

@@ -6,7 +6,8 @@ const millions = (n: number) => Math.round(n / 1e4) / 100;
 
 describe('MobileOne spec', () => {
 	it('parameter counts match Apple’s code for S0–S4', () => {
-		// trainable parameters, BN running statistics excluded (reference/mobileone.md)
+		// trainable parameters, BN running statistics excluded, counted from Apple's ml-mobileone
+		// mobileone.py; apple-keys.test.ts recounts them exactly from tests/fixtures/apple-keys-*.json
 		const expected = { s0: [5.29, 2.08], s1: [4.83, 4.76], s2: [7.88, 7.81], s3: [10.17, 10.08], s4: [14.95, 14.84] };
 		for (const v of VARIANTS) {
 			const spec = variantSpec(v);

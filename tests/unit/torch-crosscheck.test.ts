@@ -8,14 +8,13 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCheckpoint, saveCheckpoint } from '../../src/lib/io/checkpoint';
+import { loadCheckpoint, requireUnfused, saveCheckpoint } from '../../src/lib/io/checkpoint';
 import { forwardModel } from '../../src/lib/mobileone/forward';
 import { fuseModel } from '../../src/lib/mobileone/reparam';
 import { readSafetensors, writeSafetensors } from '../../src/lib/io/safetensors';
 import { validateSpec } from '../../src/lib/mobileone/spec';
 import { randomInput, syntheticModel } from '../../src/lib/mobileone/synthetic';
 import { maxAbs, maxAbsDiff } from '../../src/lib/core/tensor';
-import type { UnfusedModel } from '../../src/lib/mobileone/model';
 
 const PYTHON = '/usr/bin/python3';
 const SHIPPED = 'models/mobileone-cifar10.safetensors';
@@ -30,7 +29,7 @@ function crossCheck(weights: Uint8Array, seed: number) {
 	writeFileSync(join(dir, 'x.safetensors'), writeSafetensors(new Map([['input', x]])));
 	execFileSync(PYTHON, ['models/crosscheck.py', join(dir, 'w.safetensors'), join(dir, 'x.safetensors'), join(dir, 'y.safetensors')]);
 	const torchOut = readSafetensors(new Uint8Array(readFileSync(join(dir, 'y.safetensors')))).tensors;
-	const model = ck.model as UnfusedModel;
+	const model = requireUnfused(ck, 'the cross-check');
 	const ours = { unfused: forwardModel(model, x), fused: forwardModel(fuseModel(model), x) };
 	for (const form of ['unfused', 'fused'] as const) {
 		const theirs = torchOut.get(form)!;

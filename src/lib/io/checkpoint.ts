@@ -8,17 +8,15 @@ import { parseUntrustedJson } from '../core/json';
 import { printable, quoted } from '../core/printable';
 import { checkWeightValues } from './integrity';
 import { readSafetensors, writeSafetensors } from './safetensors';
-import { SPEC_FORMAT, validateSpec, variantSpec, VARIANTS, type Form, type MobileOneSpec, type StageSpec } from '../mobileone/spec';
+import { SPEC_FORMAT, validateSpec, variantSpec, VARIANTS, type MobileOneSpec, type StageSpec } from '../mobileone/spec';
 import type { Tensor } from '../core/tensor';
 import { blockName, branchConvWeightKey, CLASSIFIER_WEIGHT, convBranch, fusedWeightKey, isMobileOneKey, parseBlockKey, STEM } from '../mobileone/keys';
 import { detectForm, readFusedModel, readUnfusedModel, toStateDict, type StateDict } from './statedict';
 import { type FusedModel, type Model, type UnfusedModel } from '../mobileone/model';
 
-export interface Checkpoint {
+interface CheckpointFields {
 	spec: MobileOneSpec;
 	specSource: 'metadata' | 'inferred';
-	form: Form;
-	model: UnfusedModel | FusedModel;
 	/** Class names in output order, when the file says. */
 	labels: string[] | null;
 	/** Per-channel normalization of RGB in [0, 1], when the file says. */
@@ -30,6 +28,20 @@ export interface Checkpoint {
 	ignoredKeys: string[];
 	/** Float tensors the spec has no place for. */
 	unusedKeys: string[];
+}
+
+type HeldModel = { form: 'unfused'; model: UnfusedModel } | { form: 'fused'; model: FusedModel };
+
+/** A loaded file; `form` says which model it holds, so checking it narrows `model` without a cast. */
+export type Checkpoint = CheckpointFields & HeldModel;
+
+/**
+ * The multi-branch model, for callers that fuse or compare the two forms; a fused file cannot give
+ * it back. `need` says what wanted it, for the message.
+ */
+export function requireUnfused(ck: Checkpoint, need: string): UnfusedModel {
+	if (ck.form !== 'unfused') throw new Error(`the weights are already fused (reparam_conv); ${need} needs the multi-branch ones`);
+	return ck.model;
 }
 
 /** Strip the `module.` prefix that nn.DataParallel checkpoints carry. */
@@ -137,8 +149,9 @@ export function loadCheckpoint(bytes: Uint8Array): Checkpoint {
 	const rawSpec = parseJsonField(file.metadata, 'spec');
 	const spec = rawSpec === undefined ? inferSpec(sd) : validateSpec(rawSpec);
 	checkWeightValues(sd);
-	const model = form === 'fused' ? readFusedModel(sd, spec) : readUnfusedModel(sd, spec);
-	const used = new Set(toStateDict(model).keys());
+	const held: HeldModel =
+		form === 'fused' ? { form, model: readFusedModel(sd, spec) } : { form, model: readUnfusedModel(sd, spec) };
+	const used = new Set(toStateDict(held.model).keys());
 	const unusedKeys = [...sd.keys()].filter((k) => !used.has(k));
 	// A MobileOne tensor the spec has no place for means the spec describes another network (fewer
 	// branches or blocks, another stride): building it would silently drop part of the file.
@@ -158,8 +171,7 @@ export function loadCheckpoint(bytes: Uint8Array): Checkpoint {
 	return {
 		spec,
 		specSource: rawSpec === undefined ? 'inferred' : 'metadata',
-		form,
-		model,
+		...held,
 		labels,
 		mean: numberList(file.metadata, 'mean', spec.inChannels),
 		// Preprocessing divides by std.

@@ -8,10 +8,7 @@
  * anywhere; the CSP (`connect-src 'self'`) would refuse it anyway.
  */
 import type * as Ort from 'onnxruntime-web/wasm';
-// The `?url` import makes Vite emit the file and give us its hashed same-origin URL, in dev and
-// in the static build alike. Without it ORT resolves the .wasm next to its own script, which in
-// dev is Vite's pre-bundled deps folder, where the file is not.
-import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import { ORT_FILES } from '$ui/shared/ort';
 import type { Checkpoint } from '$lib/io/checkpoint';
 import { buildOnnx, INPUT_NAME, OUTPUT_NAME } from '$lib/io/onnx/build';
 import { fuseModel } from '$lib/mobileone/reparam';
@@ -25,7 +22,7 @@ let ortPromise: Promise<typeof Ort> | null = null;
 /**
  * ONNX Runtime for this page, loaded on first use (it is large). Its settings are read once, when
  * the first session starts:
- * - the .wasm comes from our own origin (see the import above);
+ * - the .wasm comes from our own origin, the same URL the latency worker uses (`$ui/shared/ort`);
  * - one thread. ORT's default on a cross-origin-isolated page with 4 or more cores is several
  *   pthreads, each a module worker started from the script ORT lives in; in our build that chunk
  *   imports shared app code that cannot run in a worker, and a 32 × 32 network gains nothing from
@@ -33,7 +30,7 @@ let ortPromise: Promise<typeof Ort> | null = null;
  */
 export function loadOrt(): Promise<typeof Ort> {
 	ortPromise ??= import('onnxruntime-web/wasm').then((ort) => {
-		ort.env.wasm.wasmPaths = { wasm: new URL(ortWasmUrl, location.href).href };
+		ort.env.wasm.wasmPaths = { wasm: new URL(ORT_FILES.wasm.binary, location.href).href };
 		ort.env.wasm.numThreads = 1;
 		return ort;
 	});
@@ -86,7 +83,7 @@ export class Classifier {
 		onProgress({ phase: 'build' });
 		await nextFrame();
 		const unfusedOnnx = buildOnnx(ck.model);
-		const fusedOnnx = buildOnnx(fuseModel(ck.model as UnfusedModel));
+		const fusedOnnx = buildOnnx(fuseModel(ck.model));
 		onProgress({ phase: 'runtime' });
 		const ort = await ortReady;
 		const options: Ort.InferenceSession.SessionOptions = { executionProviders: ['wasm'] };

@@ -11,6 +11,7 @@ import { formatBytes } from '$lib/format';
 import { decodeImageBlob, toNetworkPixels } from '$ui/image/decode';
 import { SAMPLES } from '$ui/image/samples';
 import { loadShippedCheckpoint, modelChoice, syntheticVariant, type ModelId } from '$ui/shared/models';
+import { requireUnfused } from '$lib/io/checkpoint';
 import { loadTypesetter } from './typeset.svelte';
 import { sampleId, type InputId } from './url';
 
@@ -48,7 +49,7 @@ async function loadWeights(id: ModelId, onProgress: (p: Progress) => void): Prom
 		const text = 'Loading the trained model…';
 		onProgress({ text, fraction: 0 });
 		const ck = await loadShippedCheckpoint((loaded, total) => onProgress({ text: `${text} ${formatBytes(loaded)}`, fraction: total ? loaded / total : null }));
-		return { model: ck.model as UnfusedModel, norm: { mean: ck.mean ?? IMAGENET.mean, std: ck.std ?? IMAGENET.std }, trained: true };
+		return { model: requireUnfused(ck, 'the explorer'), norm: { mean: ck.mean ?? IMAGENET.mean, std: ck.std ?? IMAGENET.std }, trained: true };
 	}
 	if (!isVariantName(id)) throw new Error(`unknown model ${id}`);
 	onProgress({ text: `Generating synthetic weights for ${modelChoice(id).name}…`, fraction: null });

@@ -5,9 +5,8 @@
  * thread, so the page stays responsive. One worker per backend and thread count: onnxruntime-web
  * fixes its thread count when its first session is created.
  *
- * All of onnxruntime-web's files come from our own origin (no CDN, works offline): Vite copies the
- * glue module and the WebAssembly binary into the build and gives us their URLs. The glue is also
- * what the wasm threads load, so it must be its own file, not bundled into this worker.
+ * All of onnxruntime-web's files come from our own origin, at the URLs `$ui/shared/ort` gives the
+ * classify page too, so each file downloads once.
  */
 import {
 	benchModelInfo,
@@ -22,11 +21,9 @@ import {
 } from '$lib/bench';
 import type { UnfusedModel } from '$lib/mobileone/model';
 import { fetchBytes, loadShippedCheckpoint, modelChoice, syntheticVariant, type ModelId } from '$ui/shared/models';
+import { requireUnfused } from '$lib/io/checkpoint';
 import type { BackendId, FromWorker, Phase, RunRequest, ToWorker } from './messages';
-import wasmGlueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
-import wasmBinaryUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
-import gpuGlueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
-import gpuBinaryUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import { ORT_FILES } from '$ui/shared/ort';
 
 type Ort = typeof import('onnxruntime-web');
 
@@ -67,12 +64,13 @@ async function loadOrt(req: RunRequest): Promise<Ort> {
 	const gpu = req.backend === 'webgpu';
 	progress(req.id, 'runtime', 'Loading onnxruntime-web', null);
 	const ort = (gpu ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm')) as Ort;
+	const files = gpu ? ORT_FILES.webgpu : ORT_FILES.wasm;
 	// Fetched here rather than by onnxruntime-web itself, to show the download's progress.
-	const binary = await fetchBytes(gpu ? gpuBinaryUrl : wasmBinaryUrl, (loaded, total) =>
+	const binary = await fetchBytes(files.binary, (loaded, total) =>
 		progress(req.id, 'runtime', `Loading onnxruntime-web’s WebAssembly: ${MB(loaded)}${total ? ` of ${MB(total)}` : ''}`, total ? loaded / total : null)
 	);
 	ort.env.wasm.wasmBinary = binary;
-	ort.env.wasm.wasmPaths = { mjs: new URL(gpu ? gpuGlueUrl : wasmGlueUrl, self.location.href).href };
+	ort.env.wasm.wasmPaths = { mjs: new URL(files.glue, self.location.href).href };
 	ort.env.wasm.numThreads = req.threads;
 	ort.env.wasm.proxy = false;
 	ort.env.logLevel = 'error';
@@ -117,8 +115,7 @@ async function prepare(req: RunRequest, runtime: BenchRuntime): Promise<BenchSes
 		const ck = await loadShippedCheckpoint((loaded, total) =>
 			progress(id, 'weights', `Downloading the trained weights: ${MB(loaded)}${total ? ` of ${MB(total)}` : ''}`, total ? loaded / total : null)
 		);
-		if (ck.form !== 'unfused') throw new Error('the shipped weights are already fused; the benchmark needs the multi-branch ones');
-		unfused = ck.model as UnfusedModel;
+		unfused = requireUnfused(ck, 'the benchmark');
 	} else {
 		progress(id, 'weights', 'Generating synthetic weights', null);
 		await pause();

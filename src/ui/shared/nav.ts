@@ -6,8 +6,6 @@ export interface Section {
 	short: string;
 	/** One line for cards. */
 	blurb: string;
-	/** 'building' while the page is only an announcement; cards show a badge. */
-	status: 'building' | 'ready';
 }
 
 export const SECTIONS: readonly Section[] = [
@@ -16,30 +14,26 @@ export const SECTIONS: readonly Section[] = [
 		label: 'Fusion explorer',
 		short: 'Explorer',
 		blurb:
-			'Step through one block: fold each BatchNorm into its conv, pad the 1×1, turn the skip into a kernel, and add them up.',
-		status: 'building'
+			'Step through one block: fold each BatchNorm into its conv, pad the 1×1, turn the skip into a kernel, and add them up.'
 	},
 	{
 		href: '/latency',
 		label: 'Latency lab',
 		short: 'Latency',
 		blurb:
-			'Time the branchy train-time graph against the fused one in your own browser, with warm-up, medians and spread.',
-		status: 'ready'
+			'Time the branchy train-time graph against the fused one in your own browser, with warm-up, medians and spread.'
 	},
 	{
 		href: '/classify',
 		label: 'Classify',
 		short: 'Classify',
 		blurb:
-			'Show our small CIFAR-10 MobileOne an image of your own and see its ten class scores. The image stays on your device.',
-		status: 'ready'
+			'Show our small CIFAR-10 MobileOne an image of your own and see its ten class scores. The image stays on your device.'
 	},
 	{
 		href: '/model',
 		label: 'Model',
 		short: 'Model',
-		blurb: 'The model card: the small MobileOne we trained on CIFAR-10, how it was trained, how it scores, and its limits.',
-		status: 'building'
+		blurb: 'The model card: the small MobileOne we trained on CIFAR-10, how it was trained, how it scores, and its limits.'
 	}
 ];
