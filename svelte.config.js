@@ -20,9 +20,12 @@ const config = {
 				'img-src': ['self', 'data:', 'blob:'],
 				// onnxruntime-web compiles its WebAssembly at run time.
 				'script-src': ['self', 'wasm-unsafe-eval'],
-				// KaTeX and d3 write inline style attributes.
-				'style-src': ['self', 'unsafe-inline'],
-				'worker-src': ['self', 'blob:'],
+				// Stylesheets only from our own files: the build has no <style> elements. KaTeX, d3 and
+				// Svelte's style: directives write style *attributes*, which style-src-attr allows alone.
+				'style-src': ['self'],
+				'style-src-attr': ['unsafe-inline'],
+				// Our workers and onnxruntime-web's are same-origin files; none is made from a blob.
+				'worker-src': ['self'],
 				'object-src': ['none'],
 				'base-uri': ['self']
 			}

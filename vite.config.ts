@@ -2,18 +2,16 @@ import { sveltekit } from '@sveltejs/kit/vite';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 import svelteConfig from './svelte.config.js';
+import { siteHeaders } from './scripts/lib/headers';
 
 const appDir = svelteConfig.kit?.appDir ?? '_app';
 
 /**
- * Cross-origin isolation (COOP + COEP) lets onnxruntime-web use SharedArrayBuffer and wasm threads
- * and gives performance.now() its finer resolution. The static host must send the same headers
- * (see README, "Hosting").
+ * The site's headers, from static/_headers: cross-origin isolation (COOP + COEP) lets
+ * onnxruntime-web use SharedArrayBuffer and wasm threads and gives performance.now() its finer
+ * resolution; the rest are security headers. The static host must send the same (README, "Hosting").
  */
-const isolationHeaders = {
-	'Cross-Origin-Opener-Policy': 'same-origin',
-	'Cross-Origin-Embedder-Policy': 'require-corp'
-};
+const isolationHeaders = siteHeaders();
 
 /**
  * `server.headers` covers the files Vite serves itself, but not the pages SvelteKit renders in dev,

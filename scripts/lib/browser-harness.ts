@@ -11,6 +11,9 @@ import { tmpdir } from 'node:os';
 import { extname, join, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { ISOLATION_HEADERS, siteHeaders } from './headers';
+
+const SITE_HEADERS = siteHeaders();
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -89,15 +92,10 @@ export async function startStaticServer(
 	}
 
 	async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-		const headers: Record<string, string> = {
-			'X-Content-Type-Options': 'nosniff',
-			'Cache-Control': 'no-store'
-		};
-		if (isolated) {
-			headers['Cross-Origin-Opener-Policy'] = 'same-origin';
-			headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
-			headers['Cross-Origin-Resource-Policy'] = 'same-origin';
-		}
+		// What static/_headers tells a host to send, less isolation when a test wants a host without it.
+		const headers: Record<string, string> = { ...SITE_HEADERS, 'Cache-Control': 'no-store' };
+		if (isolated) headers['Cross-Origin-Resource-Policy'] = 'same-origin';
+		else for (const h of ISOLATION_HEADERS) delete headers[h];
 		if (req.method !== 'GET' && req.method !== 'HEAD') {
 			res.writeHead(405, { ...headers, Allow: 'GET, HEAD' }).end();
 			return;

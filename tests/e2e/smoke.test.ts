@@ -160,6 +160,37 @@ describe('static build', () => {
 	});
 });
 
+describe('headers and content security policy', () => {
+	test('the build tells hosts to send the security headers, and every page carries a strict CSP', async () => {
+		const { readFile } = await import('node:fs/promises');
+		const { parseHeadersFile } = await import('../../scripts/lib/headers');
+		const headers = parseHeadersFile(await readFile('build/_headers', 'utf8'));
+		expect(headers).toMatchObject({
+			'Cross-Origin-Opener-Policy': 'same-origin',
+			'Cross-Origin-Embedder-Policy': 'require-corp',
+			'X-Content-Type-Options': 'nosniff',
+			'Referrer-Policy': 'no-referrer',
+			'X-Frame-Options': 'DENY'
+		});
+		expect(headers['Permissions-Policy']).toMatch(/camera=\(self\)/);
+		// A <meta> CSP cannot say frame-ancestors; the header does.
+		expect(headers['Content-Security-Policy']).toBe("frame-ancestors 'none'");
+		for (const r of ROUTES) {
+			const html = await readFile(`build${r.path === '/' ? '/index' : r.path}.html`, 'utf8');
+			const csp = /<meta http-equiv="content-security-policy" content="([^"]+)"/i.exec(html)?.[1] ?? '';
+			const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+			expect(directives.get('style-src'), r.path).toEqual(["'self'"]);
+			expect(directives.get('style-src-attr'), r.path).toEqual(["'unsafe-inline'"]);
+			expect(directives.get('worker-src'), r.path).toEqual(["'self'"]);
+			expect(directives.get('script-src'), r.path).not.toContain("'unsafe-inline'");
+			// No <style> element, which style-src 'self' would block.
+			expect(html, r.path).not.toMatch(/<style[\s>]/i);
+		}
+		const res = await fetch(server.url + '/');
+		expect(res.headers.get('x-frame-options')).toBe('DENY');
+	});
+});
+
 describe('startStaticServer', () => {
 	test('serves wasm, modules and model files with the right MIME types and headers', async () => {
 		const { mkdtemp, writeFile, rm } = await import('node:fs/promises');

@@ -1,0 +1,34 @@
+/**
+ * The response headers the site needs, read from `static/_headers` (the file Netlify and Cloudflare
+ * Pages apply, copied into the build): the one place they are written. `vite dev`, `vite preview`
+ * and the e2e test server send the same ones, so what is tested is what a host serves.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const HEADERS_FILE = fileURLToPath(new URL('../../static/_headers', import.meta.url));
+
+/** The headers of the `/*` block of a `_headers` file. */
+export function parseHeadersFile(text: string): Record<string, string> {
+	const out: Record<string, string> = {};
+	let inAll = false;
+	for (const raw of text.split('\n')) {
+		const line = raw.replace(/\s+$/, '');
+		if (line === '' || line.trimStart().startsWith('#')) continue;
+		if (!/^\s/.test(line)) {
+			inAll = line.trim() === '/*';
+			continue;
+		}
+		if (!inAll) continue;
+		const colon = line.indexOf(':');
+		if (colon > 0) out[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+	}
+	return out;
+}
+
+export function siteHeaders(): Record<string, string> {
+	return parseHeadersFile(readFileSync(HEADERS_FILE, 'utf8'));
+}
+
+/** The two that make a page cross-origin isolated (wasm threads, a fine timer). */
+export const ISOLATION_HEADERS = ['Cross-Origin-Opener-Policy', 'Cross-Origin-Embedder-Policy'] as const;
