@@ -16,7 +16,10 @@ export type WeightsErrorCode =
 	| 'missing-key'
 	| 'unexpected-shape'
 	| 'not-mobileone'
-	| 'bad-spec';
+	| 'bad-spec'
+	| 'bad-onnx'
+	| 'onnx-external-data'
+	| 'onnx-opset';
 
 export class WeightsError extends Error {
 	readonly code: WeightsErrorCode;
