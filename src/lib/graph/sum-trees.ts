@@ -37,19 +37,21 @@ export function sumTrees(index: GraphIndex): SumTree[] {
 		const nodes: ModelNode[] = [];
 		const operands: string[] = [];
 		const seen = new Set<ModelNode>([root]);
-		// Depth first with an explicit stack: a crafted chain of a million Adds must not overflow the call stack.
-		const stack = [root];
-		while (stack.length) {
-			const n = stack.pop()!;
+		// Depth first with an explicit stack of tensors, so operands come out left to right and a
+		// crafted chain of a million Adds cannot overflow the call stack.
+		const expand = (n: ModelNode) => {
 			nodes.push(n);
-			for (const input of n.inputs) {
-				const p = index.producer.get(input);
-				// `seen` guards against a cycle in a damaged file.
-				if (p && !seen.has(p) && isSum(p) && absorbedBy(index, p) === n) {
-					seen.add(p);
-					stack.push(p);
-				} else operands.push(input);
-			}
+			return [...n.inputs].reverse().map((input) => ({ input, reader: n }));
+		};
+		const stack = expand(root);
+		while (stack.length) {
+			const { input, reader } = stack.pop()!;
+			const p = index.producer.get(input);
+			// `seen` guards against a cycle in a damaged file.
+			if (p && !seen.has(p) && isSum(p) && absorbedBy(index, p) === reader) {
+				seen.add(p);
+				stack.push(...expand(p));
+			} else operands.push(input);
 		}
 		trees.push({ root, nodes, operands });
 	}
