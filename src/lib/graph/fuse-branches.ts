@@ -140,6 +140,24 @@ function planGroup(index: GraphIndex, tree: SumTree): Merge | GroupReport | null
 	return { tree, remove, conv, report: { ...report, merged: true, kernel: conv.kernel } };
 }
 
+/**
+ * A Conv → BatchNormalization pair outside any sum is a group of one branch: the same algebra
+ * folds it. PyTorch's exporter has already done this; our own builder's single-branch blocks have not.
+ */
+function planLone(index: GraphIndex, bn: ModelNode, taken: ReadonlySet<ModelNode>): Merge | null {
+	if (taken.has(bn) || bn.opType !== 'BatchNormalization' || !isStandardDomain(bn.domain)) return null;
+	const shape = branchShape(index, bn.outputs[0] ?? '');
+	if (shape.kind !== 'conv-bn' || shape.nodes[1] !== bn || taken.has(shape.nodes[0])) return null;
+	const remove = new Set(shape.nodes);
+	if (shape.nodes[0].outputs.some((o) => index.otherReaders(o, remove).length > 0)) return null;
+	const branch = linearBranch(index, shape);
+	if (typeof branch === 'string') return null;
+	const conv = mergeKernels([branch]);
+	if (typeof conv === 'string') return null;
+	const report: GroupReport = { output: shape.output, input: shape.input, sumNodes: [], branches: [branchReport(shape, branch)], merged: true, kernel: conv.kernel };
+	return { tree: { root: bn, nodes: [], operands: [shape.output] }, remove, conv, report };
+}
+
 class Names {
 	private readonly used = new Set<string>();
 	constructor(g: ModelGraph) {
@@ -229,7 +247,10 @@ export function fuseParallelBranches(model: OnnxModel): { model: OnnxModel; summ
 	const index = new GraphIndex(g);
 	const plans = sumTrees(index).map((t) => planGroup(index, t));
 	const merges = plans.filter((p): p is Merge => p !== null && 'conv' in p);
-	const groups = plans.filter((p): p is Merge | GroupReport => p !== null).map((p) => ('conv' in p ? p.report : p));
+	const taken = new Set(merges.flatMap((m) => [...m.remove]));
+	const lone = g.nodes.map((n) => planLone(index, n, taken)).filter((m): m is Merge => m !== null);
+	merges.push(...lone);
+	const groups = [...plans.filter((p): p is Merge | GroupReport => p !== null), ...lone].map((p) => ('conv' in p ? p.report : p));
 
 	const names = new Names(g);
 	const initializers: ModelTensor[] = [];
