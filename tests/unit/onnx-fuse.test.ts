@@ -117,8 +117,8 @@ describe('fuseParallelBranches on our own builder, Sum and Add-chain forms', () 
 		const original = decoded.graph.nodes.find((n) => n.name === 'stage1.0/relu')!;
 		expect(relu.inputs).toEqual(original.inputs);
 		for (const g of summary.groups) expect(model.graph.nodes.find((n) => n.name === g.node)!.outputs).toEqual([g.output]);
-		// Whatever form the builder sums in (Sum or Add chain), SE's Mul reads the block's sum.
-		const summed = decoded.graph.nodes.find((n) => n.name === 'stage1.0/se/scale')!.inputs[0];
+		// Whatever form the builder sums in (Sum or Add chain), the block's ReLU reads its sum (no SE on stage1.0).
+		const summed = original.inputs[0];
 		const block = summary.groups.find((g) => g.output === summed)!;
 		expect(block.sumNodes.length).toBeGreaterThan(0);
 		expect(block.branches.map((b) => [b.kind, b.kernel])).toEqual([
