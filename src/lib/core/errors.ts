@@ -20,7 +20,10 @@ export type WeightsErrorCode =
 	| 'duplicate-key'
 	| 'non-finite'
 	| 'negative-variance'
-	| 'spec-mismatch';
+	| 'spec-mismatch'
+	| 'bad-onnx'
+	| 'onnx-external-data'
+	| 'onnx-opset';
 
 export class WeightsError extends Error {
 	readonly code: WeightsErrorCode;

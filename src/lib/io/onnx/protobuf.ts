@@ -20,7 +20,8 @@ type Field =
 	| { kind: 'bytes'; key: number; value: Uint8Array }
 	| { kind: 'packed-varints'; key: number; values: readonly number[]; payload: number }
 	| { kind: 'packed-floats'; key: number; values: ArrayLike<number> }
-	| { kind: 'message'; key: number; value: ProtoMessage };
+	| { kind: 'message'; key: number; value: ProtoMessage }
+	| { kind: 'raw'; key: 0; value: Uint8Array };
 
 function tag(fieldNumber: number, wireType: number): number {
 	if (!Number.isInteger(fieldNumber) || fieldNumber < 1 || fieldNumber > 536_870_911)
@@ -117,11 +118,20 @@ export class ProtoMessage {
 		return this.add({ kind: 'message', key: tag(fieldNumber, WIRE_LENGTH_DELIMITED), value });
 	}
 
+	/** A whole field, key included, already encoded: how a reader hands back fields it kept but did not interpret. */
+	raw(encodedField: Uint8Array): this {
+		return this.add({ kind: 'raw', key: 0, value: encodedField });
+	}
+
 	/** Encoded size in bytes, without writing anything (so a file's size is known for free). */
 	size(): number {
 		if (this.cachedSize >= 0) return this.cachedSize;
 		let n = 0;
 		for (const f of this.fields) {
+			if (f.kind === 'raw') {
+				n += f.value.length;
+				continue;
+			}
 			const body = payloadSize(f);
 			n += varintSize(f.key) + body;
 			if (f.kind !== 'varint' && f.kind !== 'float') n += varintSize(body);
@@ -145,6 +155,11 @@ export class ProtoMessage {
 
 	private writeInto(out: Uint8Array, view: DataView, at: number): number {
 		for (const f of this.fields) {
+			if (f.kind === 'raw') {
+				out.set(f.value, at);
+				at += f.value.length;
+				continue;
+			}
 			at = writeVarint(out, at, f.key);
 			switch (f.kind) {
 				case 'varint':
@@ -191,5 +206,7 @@ function payloadSize(f: Field): number {
 			return 4 * f.values.length;
 		case 'message':
 			return f.value.size();
+		case 'raw':
+			return f.value.length;
 	}
 }
