@@ -16,7 +16,8 @@ export type WeightsErrorCode =
 	| 'missing-key'
 	| 'unexpected-shape'
 	| 'not-mobileone'
-	| 'bad-spec';
+	| 'bad-spec'
+	| 'bad-zip' | 'bad-pickle' | 'forbidden-global' | 'legacy-pytorch-format' | 'big-endian' | 'no-state-dict' | 'too-large';
 
 export class WeightsError extends Error {
 	readonly code: WeightsErrorCode;
