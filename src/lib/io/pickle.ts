@@ -44,6 +44,8 @@ export interface UnpickleOptions {
 	persistentLoad?: (pid: PyValue) => PyValue;
 	/** Said after the forbidden global's name, to tell the reader what to do instead. */
 	forbiddenHint?: string;
+	/** Tighter bounds than LIMITS (tests use them to reach each bound quickly). */
+	limits?: Partial<Limits>;
 }
 
 export const LIMITS = {
@@ -54,7 +56,8 @@ export const LIMITS = {
 	maxObjects: 2_000_000,
 	maxNesting: 100,
 	maxGlobalName: 256
-} as const;
+};
+export type Limits = typeof LIMITS;
 
 export function isTuple(v: PyValue): v is readonly PyValue[] & PyValue[] {
 	return Array.isArray(v) && Object.isFrozen(v);
@@ -147,6 +150,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PyValue {
 	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+	const limits: Limits = { ...LIMITS, ...options.limits };
 	const stack: PyValue[] = [];
 	const marks: number[] = [];
 	const memo = new Map<number, PyValue>();
@@ -159,11 +163,11 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PyValue {
 		if (n > bytes.length - pos) bad(`${what} at byte ${pos} needs ${n} bytes, but only ${bytes.length - pos} remain`);
 	};
 	const counted = <T extends PyValue>(v: T): T => {
-		if (++objects > LIMITS.maxObjects) throw new WeightsError('too-large', `the pickle builds more than ${LIMITS.maxObjects} objects`);
+		if (++objects > limits.maxObjects) throw new WeightsError('too-large', `the pickle builds more than ${limits.maxObjects} objects`);
 		return v;
 	};
 	const push = (v: PyValue) => {
-		if (stack.length >= LIMITS.maxStack) throw new WeightsError('too-large', `the pickle's stack grows past ${LIMITS.maxStack} items`);
+		if (stack.length >= limits.maxStack) throw new WeightsError('too-large', `the pickle's stack grows past ${limits.maxStack} items`);
 		stack.push(v);
 	};
 	const pop = (): PyValue => {
@@ -186,7 +190,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PyValue {
 	const nest = (container: object, items: Iterable<PyValue>) => {
 		let d = depth.get(container) ?? 1;
 		for (const item of items) d = Math.max(d, depthOf(item) + 1);
-		if (d > LIMITS.maxNesting) throw new WeightsError('too-large', `the pickle nests containers more than ${LIMITS.maxNesting} deep`);
+		if (d > limits.maxNesting) throw new WeightsError('too-large', `the pickle nests containers more than ${limits.maxNesting} deep`);
 		depth.set(container, d);
 	};
 	const tuple = (items: PyValue[]): PyValue => {
@@ -200,7 +204,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PyValue {
 		push(memo.get(index)!);
 	};
 	const memoPut = (index: number) => {
-		if (!memo.has(index) && memo.size >= LIMITS.maxMemo) throw new WeightsError('too-large', `the pickle memoizes more than ${LIMITS.maxMemo} values`);
+		if (!memo.has(index) && memo.size >= limits.maxMemo) throw new WeightsError('too-large', `the pickle memoizes more than ${limits.maxMemo} values`);
 		memo.set(index, top());
 	};
 	const setItems = (dict: PyValue, items: PyValue[]) => {
@@ -243,8 +247,8 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PyValue {
 		return Number(n);
 	};
 	const line = (what: string) => {
-		const end = bytes.subarray(pos, pos + LIMITS.maxGlobalName + 1).indexOf(0x0a);
-		if (end < 0) bad(`${what} at byte ${pos} has no end of line within ${LIMITS.maxGlobalName} bytes`);
+		const end = bytes.subarray(pos, pos + limits.maxGlobalName + 1).indexOf(0x0a);
+		if (end < 0) bad(`${what} at byte ${pos} has no end of line within ${limits.maxGlobalName} bytes`);
 		const s = text(end, what);
 		pos += 1;
 		return s;
@@ -277,7 +281,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PyValue {
 				if (marks.length > 0) bad('the pickle stops with a mark still open');
 				return pop();
 			case OP.MARK:
-				if (marks.length >= LIMITS.maxMarks) throw new WeightsError('too-large', `the pickle opens more than ${LIMITS.maxMarks} marks`);
+				if (marks.length >= limits.maxMarks) throw new WeightsError('too-large', `the pickle opens more than ${limits.maxMarks} marks`);
 				marks.push(stack.length);
 				break;
 			case OP.POP:
