@@ -64,6 +64,8 @@ describe('readZip', () => {
 	it('refuses compressed entries with a message that says what to do', () => {
 		expectBadZip(makeZip(ENTRIES, { method: 8 }), /compressed \(deflate\).*torch\.save/);
 		expectBadZip(makeZip(ENTRIES, { method: 93 }), /zstd/);
+		// Listed all the same, so a caller can say what the archive is before reading it.
+		expect(readZip(makeZip(ENTRIES, { method: 8 })).entries.map((e) => e.method)).toEqual([8, 8, 8]);
 	});
 
 	it('refuses encrypted entries', () => {

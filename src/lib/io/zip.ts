@@ -1,7 +1,8 @@
 /**
  * A minimal ZIP reader for the archives `torch.save` writes: entries STORED (uncompressed), sizes
  * in the central directory (torch sets the data-descriptor flag, so local headers hold zeros),
- * zip64 fields when an archive or an entry passes 4 GiB.
+ * zip64 fields when an archive or an entry passes 4 GiB. Compressed or encrypted entries are
+ * listed, but reading one is refused.
  *
  * The archive comes from a visitor, so every offset and length is checked against the bytes
  * actually present before it is used, nothing is allocated from a size in the file, and an
@@ -15,14 +16,18 @@ export interface ZipEntry {
 	readonly name: string;
 	/** Where the entry's bytes start in the archive. */
 	readonly dataStart: number;
+	/** Bytes in the archive: the entry's size when stored, which is all `read` accepts. */
 	readonly size: number;
 	readonly crc32: number;
+	/** 0 when stored; compressed entries are listed (TorchScript archives have some) but not read. */
+	readonly method: number;
+	readonly encrypted: boolean;
 }
 
 export interface ZipArchive {
 	readonly entries: readonly ZipEntry[];
 	get(name: string): ZipEntry | undefined;
-	/** The entry's bytes, a view into the archive (no copy), after its CRC-32 has been checked. */
+	/** A stored entry's bytes, a view into the archive (no copy), after its CRC-32 has been checked. */
 	read(entry: ZipEntry): Uint8Array;
 }
 
@@ -137,20 +142,12 @@ export function readZip(bytes: Uint8Array): ZipArchive {
 			if (localOffset === U32_MAX) localOffset = take('local header offset');
 		}
 		if (disk !== 0 && disk !== U16_MAX) fail('multi-disk zip archives are not supported');
-		if (flags & FLAG_ENCRYPTED) fail(`entry ${quote(name)} is encrypted`);
-		if (method !== STORED) {
-			const kind = METHOD_NAMES.get(method) ?? `method ${method}`;
-			fail(
-				`entry ${quote(name)} is compressed (${kind}), but torch.save stores entries uncompressed: ` +
-					'was the file re-zipped? Load it in PyTorch and save it again with torch.save'
-			);
-		}
-		if (compressed !== size) fail(`entry ${quote(name)} is stored, yet its sizes differ (${compressed} and ${size})`);
+		if (method === STORED && compressed !== size) fail(`entry ${quote(name)} is stored, yet its sizes differ (${compressed} and ${size})`);
 
 		const dataStart = localDataStart(bytes, view, localOffset, rawName, name);
-		if (dataStart + size > cdOffset) fail(`entry ${quote(name)} (${size} bytes at ${dataStart}) runs into the central directory`);
+		if (dataStart + compressed > cdOffset) fail(`entry ${quote(name)} (${compressed} bytes at ${dataStart}) runs into the central directory`);
 		if (byName.has(name)) fail(`entry ${quote(name)} appears twice`);
-		const entry: ZipEntry = { name, dataStart, size, crc32 };
+		const entry: ZipEntry = { name, dataStart, size: compressed, crc32, method, encrypted: (flags & FLAG_ENCRYPTED) !== 0 };
 		entries.push(entry);
 		byName.set(name, entry);
 		at = next;
@@ -161,6 +158,14 @@ export function readZip(bytes: Uint8Array): ZipArchive {
 		entries,
 		get: (name) => byName.get(name),
 		read(entry) {
+			if (entry.encrypted) fail(`entry ${quote(entry.name)} is encrypted`);
+			if (entry.method !== STORED) {
+				const kind = METHOD_NAMES.get(entry.method) ?? `method ${entry.method}`;
+				fail(
+					`entry ${quote(entry.name)} is compressed (${kind}), but torch.save stores entries uncompressed: ` +
+						'was the file re-zipped? Load it in PyTorch and save it again with torch.save'
+				);
+			}
 			const data = bytes.subarray(entry.dataStart, entry.dataStart + entry.size);
 			if (!checked.has(entry)) {
 				if (crc32(data) !== entry.crc32) fail(`entry ${quote(entry.name)} is corrupt (its CRC-32 does not match)`);
