@@ -1,13 +1,14 @@
 """Writes real torch.save files for tests/unit/pytorch*.test.ts, and what torch holds in them.
 
-usage: python3 models/make_pytorch_fixtures.py OUT_DIR [s0]
+usage: python3 models/make_pytorch_fixtures.py OUT_DIR [s0|fuzz]
 
 OUT_DIR gets one file per case and expected.json ({file: {found, ignored, tensors: {name:
 {shape, values}}}}, values as float32 numbers); the MobileOne cases are checked against
 mobileone.expected.safetensors instead, which torch writes itself. The forbidden cases hold
 objects whose unpickling would run code (each would write OUT_DIR/pwned): the reader must refuse
 them by name, and the file must never appear. With `s0`, only s0.pth is written: an S0-sized
-synthetic state dict, for timing the reader.
+synthetic state dict, for timing the reader; with `fuzz`, only small.pth.tar, the fuzz test's
+seed (committed as tests/fixtures/pytorch/small.pth.tar).
 """
 from __future__ import annotations
 
@@ -64,6 +65,14 @@ def trained_looking(spec: dict) -> OrderedDict:
 
 if sys.argv[2:] == ["s0"]:
     torch.save(trained_looking(S0_SPEC), OUT / "s0.pth")
+    sys.exit(0)
+
+if sys.argv[2:] == ["fuzz"]:
+    # The committed seed of tests/unit/pytorch-fuzz.test.ts: a small training checkpoint with a
+    # float16 tensor, a transposed view, an int64 counter and an optimizer beside the weights.
+    w = torch.randn(3, 4)
+    sd = OrderedDict(w=w, wt=w.t(), h=torch.randn(5).half(), n=torch.tensor(7), b=torch.randn(2))
+    torch.save({"epoch": 4, "state_dict": sd, "lr": 0.05, "hist": [1.5, None, True]}, OUT / "small.pth.tar")
     sys.exit(0)
 
 expected: dict = {}
