@@ -145,7 +145,8 @@ const REFUSED_NAMES = new Map<number, string>([
 	[0x8b, 'LONG4'], [0x8f, 'EMPTY_SET'], [0x90, 'ADDITEMS'], [0x91, 'FROZENSET'], [0x96, 'BYTEARRAY8'],
 	[0x97, 'NEXT_BUFFER'], [0x98, 'READONLY_BUFFER']
 ]);
-const EMPTY_TUPLE: PyValue[] = Object.freeze([]) as PyValue[];
+const EMPTY_TUPLE: PyValue[] = [];
+Object.freeze(EMPTY_TUPLE);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PyValue {

@@ -246,7 +246,8 @@ function checkByteOrder(archive: ZipArchive, prefix: string): void {
 	throw new WeightsError('bad-zip', `the byteorder entry says ${quote(order)}, not "little" or "big"`);
 }
 
-function isStateDict(v: PyValue | undefined): v is PyDict {
+/** A plain boolean, not a type guard: a dict that fails it is still a dict. */
+function isStateDict(v: PyValue | undefined): boolean {
 	if (v === undefined || !isDict(v)) return false;
 	for (const [key, value] of v) if (typeof key !== 'string' || !isTensor(value)) return false;
 	return true;
@@ -257,7 +258,7 @@ function findStateDict(root: PyValue): { dict: PyDict; found: string } {
 	if (isStateDict(root)) return { dict: root, found: 'top level' };
 	for (const key of STATE_DICT_KEYS) {
 		const inner = root.get(key);
-		if (isStateDict(inner)) return { dict: inner, found: key };
+		if (isStateDict(inner)) return { dict: inner as PyDict, found: key };
 	}
 	const keys = [...root.keys()].slice(0, 8).map((k) => (typeof k === 'string' ? quote(k) : describePy(k)));
 	throw new WeightsError(
