@@ -23,7 +23,14 @@ export type WeightsErrorCode =
 	| 'spec-mismatch'
 	| 'bad-onnx'
 	| 'onnx-external-data'
-	| 'onnx-opset';
+	| 'onnx-opset'
+	| 'bad-zip'
+	| 'bad-pickle'
+	| 'forbidden-global'
+	| 'legacy-pytorch-format'
+	| 'big-endian'
+	| 'no-state-dict'
+	| 'too-large';
 
 export class WeightsError extends Error {
 	readonly code: WeightsErrorCode;
