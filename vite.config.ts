@@ -2,7 +2,7 @@ import { sveltekit } from '@sveltejs/kit/vite';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 import svelteConfig from './svelte.config.js';
-import { siteHeaders } from './scripts/lib/headers';
+import { siteHeaders } from './scripts/lib/headers.js';
 
 const appDir = svelteConfig.kit?.appDir ?? '_app';
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { ISOLATION_HEADERS, siteHeaders } from './headers';
+import { ISOLATION_HEADERS, siteHeaders } from './headers.js';
 
 const SITE_HEADERS = siteHeaders();
 

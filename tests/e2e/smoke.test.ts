@@ -163,7 +163,7 @@ describe('static build', () => {
 describe('headers and content security policy', () => {
 	test('the build tells hosts to send the security headers, and every page carries a strict CSP', async () => {
 		const { readFile } = await import('node:fs/promises');
-		const { parseHeadersFile } = await import('../../scripts/lib/headers');
+		const { parseHeadersFile } = await import('../../scripts/lib/headers.js');
 		const headers = parseHeadersFile(await readFile('build/_headers', 'utf8'));
 		expect(headers).toMatchObject({
 			'Cross-Origin-Opener-Policy': 'same-origin',

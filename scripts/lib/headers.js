@@ -8,9 +8,14 @@ import { fileURLToPath } from 'node:url';
 
 export const HEADERS_FILE = fileURLToPath(new URL('../../static/_headers', import.meta.url));
 
-/** The headers of the `/*` block of a `_headers` file. */
-export function parseHeadersFile(text: string): Record<string, string> {
-	const out: Record<string, string> = {};
+/**
+ * The headers of the `/*` block of a `_headers` file.
+ * @param {string} text
+ * @returns {Record<string, string>}
+ */
+export function parseHeadersFile(text) {
+	/** @type {Record<string, string>} */
+	const out = {};
 	let inAll = false;
 	for (const raw of text.split('\n')) {
 		const line = raw.replace(/\s+$/, '');
@@ -26,9 +31,10 @@ export function parseHeadersFile(text: string): Record<string, string> {
 	return out;
 }
 
-export function siteHeaders(): Record<string, string> {
+/** @returns {Record<string, string>} */
+export function siteHeaders() {
 	return parseHeadersFile(readFileSync(HEADERS_FILE, 'utf8'));
 }
 
 /** The two that make a page cross-origin isolated (wasm threads, a fine timer). */
-export const ISOLATION_HEADERS = ['Cross-Origin-Opener-Policy', 'Cross-Origin-Embedder-Policy'] as const;
+export const ISOLATION_HEADERS = /** @type {const} */ (['Cross-Origin-Opener-Policy', 'Cross-Origin-Embedder-Policy']);
