@@ -142,8 +142,16 @@ function numberList(metadata: Record<string, string>, field: string, n: number, 
 	return v as number[];
 }
 
+/** A safetensors file's bytes to a checkpoint. */
 export function loadCheckpoint(bytes: Uint8Array): Checkpoint {
-	const file = readSafetensors(bytes);
+	return checkpointFromTensors(readSafetensors(bytes));
+}
+
+/**
+ * Tensors from any weights file (safetensors, a PyTorch state dict) to a checkpoint: the same rules
+ * for every format — values checked, spec from metadata or recognised, contradictions refused.
+ */
+export function checkpointFromTensors(file: { tensors: Map<string, Tensor>; metadata: Record<string, string>; ignored: string[] }): Checkpoint {
 	const sd = normalizeKeys(file.tensors);
 	const form = detectForm(sd);
 	const rawSpec = parseJsonField(file.metadata, 'spec');
