@@ -120,7 +120,7 @@ export function formatPrecise(v: number, digits: number): string {
 
 /** How much smaller `after` is than `before`: "−12 %"; empty when there was nothing to cut. */
 export function formatCut(before: number, after: number): string {
-	return before === 0 ? '' : `−${Math.round((1 - after / before) * 100)} %`;
+	return before === 0 || after === before ? '' : `−${Math.round((1 - after / before) * 100)} %`;
 }
 
 /** A number already in percent, fixed decimals: 87.04 → "87.04", 100 → "100.00". */
