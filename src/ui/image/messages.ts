@@ -76,9 +76,10 @@ export function refusal(plan: DecodePlan & { kind: 'too-large' | 'too-large-full
 	if (plan.kind === 'too-large') return new InputError('too-large', `${size}, more than this page decodes (${formatMegapixels(MAX_PIXELS)}).`);
 	const kind =
 		info.format === 'png' ? 'interlaced PNG' : info.format === 'jpeg' ? 'progressive JPEG' : FORMAT_NAMES[info.format ?? 'png'];
+	const larger = info.format === 'png' ? 'other PNG' : info.format === 'jpeg' ? 'baseline JPEG' : 'JPEG and PNG';
 	return new InputError(
 		'too-large',
-		`${size}. This page decodes ${kind} pictures up to ${formatMegapixels(plan.limit)} (JPEG and PNG much larger). Shrink it, or save it as JPEG or PNG, and try again.`
+		`${size}. This page decodes ${kind} pictures up to ${formatMegapixels(plan.limit)} (${larger} much larger). Shrink it, or save it as JPEG or PNG, and try again.`
 	);
 }
 
