@@ -82,19 +82,21 @@ function pngChunk(type: string, data: Uint8Array): Buffer {
 
 /**
  * A black `size` × `size` RGB PNG whose one zlib stream goes on after the last scanline for
- * `tailMiB` MiB of zeros (about 1 KB of compressed data per MiB). Only the first bytes matter.
+ * `tailMiB` MiB of zeros. Black rows with filter 0 are zero bytes too, so the whole stream is one
+ * independently compressed MiB of zeros (about 1 KB) repeated: a 16384² image is under 1 MB.
  */
 export function pngWithZlibTail(size: number, tailMiB: number): Buffer {
-	const rows = Buffer.alloc((1 + 3 * size) * size); // filter 0, black
-	const flush = { finishFlush: constants.Z_FULL_FLUSH };
-	const image = deflateRawSync(rows, flush);
-	const segment = deflateRawSync(Buffer.alloc(1 << 20), flush); // independent: full flush resets
+	const rowBytes = (1 + 3 * size) * size;
+	const segment = deflateRawSync(Buffer.alloc(1 << 20), { finishFlush: constants.Z_FULL_FLUSH }); // full flush: repeatable
+	const segments = Math.ceil(rowBytes / (1 << 20)) + tailMiB;
+	// Adler-32 of n zero bytes: a = 1, b = n mod 65521. A valid stream, so only the size is hostile.
+	const adler = Buffer.alloc(4);
+	adler.writeUInt32BE((((segments * 2 ** 20) % 65521) * 65536 + 1) >>> 0);
 	const idat = Buffer.concat([
 		Buffer.from([0x78, 0x01]),
-		image,
-		...new Array<Buffer>(tailMiB).fill(segment),
+		...new Array<Buffer>(segments).fill(segment),
 		Buffer.from([0x03, 0x00]), // final empty block
-		Buffer.alloc(4) // Adler-32 (never reached)
+		adler
 	]);
 	const ihdr = Buffer.from([...u32be(size), ...u32be(size), 8, 2, 0, 0, 0]);
 	return Buffer.concat([
