@@ -5,7 +5,8 @@
  * 1. A worker (`decode.worker.ts`) reads and checks the bytes, decides from the header alone what
  *    may be decoded and how (`$lib/image/budget`), and decodes it no larger than
  *    `DECODE_MAX_SIDE`, with EXIF orientation applied. The page's thread never decodes a file it
- *    has not judged safe, and Cancel or `DECODE_TIME_LIMIT_MS` end the worker wherever it is.
+ *    has not judged safe, and Cancel or `DECODE_TIME_LIMIT_MS` end the worker wherever it is
+ *    (a decode still waiting in it then fails too; the page only ever runs one).
  * 2. Two kinds come back to be drawn here, where the DOM is: an SVG that passed the complexity
  *    check, drawn through an `<img>` (an image context never runs an SVG's scripts, nor loads
  *    anything it links to), and a large baseline JPEG, drawn small from an `<img>`, which
@@ -62,34 +63,50 @@ export async function decodeImageBlob(blob: Blob, name: string, signal?: AbortSi
 	}
 }
 
-/** One worker per file, ended when it answers, on abort or after DECODE_TIME_LIMIT_MS. */
+/**
+ * The decoding worker, kept between files (so a file costs no request), and ended with everything
+ * it holds whenever a decode is cancelled or runs past DECODE_TIME_LIMIT_MS; the next file starts
+ * a fresh one.
+ */
+let worker: Worker | null = null;
+let nextId = 0;
+const pending = new Map<number, { resolve(r: DecodeReply): void; reject(e: unknown): void }>();
+
+function decoder(): Worker {
+	if (worker) return worker;
+	const w = new Worker(new URL('./decode.worker.ts', import.meta.url), { type: 'module', name: 'image-decode' });
+	w.onmessage = (e: MessageEvent<{ id: number; reply: DecodeReply }>) => {
+		pending.get(e.data.id)?.resolve(e.data.reply);
+		pending.delete(e.data.id);
+	};
+	w.onerror = (e) => restart(new Error(`the image decoder stopped (${e.message || 'worker error'})`));
+	return (worker = w);
+}
+
+/** End the worker, failing whatever it was still doing with `reason`. */
+function restart(reason: unknown): void {
+	worker?.terminate();
+	worker = null;
+	for (const p of pending.values()) p.reject(reason);
+	pending.clear();
+}
+
 function inWorker(request: DecodeRequest, signal?: AbortSignal): Promise<DecodeReply> {
 	signal?.throwIfAborted();
-	return new Promise((resolve, reject) => {
-		const worker = new Worker(new URL('./decode.worker.ts', import.meta.url), { type: 'module', name: 'image-decode' });
-		const end = () => {
-			worker.terminate();
+	return new Promise<DecodeReply>((resolve, reject) => {
+		const id = nextId++;
+		const onAbort = () => restart(signal!.reason);
+		const timer = setTimeout(() => restart(tooSlow(request.name)), DECODE_TIME_LIMIT_MS);
+		const done = () => {
 			clearTimeout(timer);
 			signal?.removeEventListener('abort', onAbort);
 		};
-		const onAbort = () => {
-			end();
-			reject(signal!.reason);
-		};
-		const timer = setTimeout(() => {
-			end();
-			reject(tooSlow(request.name));
-		}, DECODE_TIME_LIMIT_MS);
+		pending.set(id, {
+			resolve: (r) => (done(), resolve(r)),
+			reject: (e) => (done(), reject(e))
+		});
 		signal?.addEventListener('abort', onAbort);
-		worker.onmessage = (e: MessageEvent<DecodeReply>) => {
-			end();
-			resolve(e.data);
-		};
-		worker.onerror = (e) => {
-			end();
-			reject(new Error(`the image decoder stopped (${e.message || 'worker error'})`));
-		};
-		worker.postMessage(request);
+		decoder().postMessage({ id, ...request });
 	});
 }
 

@@ -24,6 +24,9 @@ export interface DecodeRequest {
 	name: string;
 }
 
+/** Replies carry their request's id: one worker serves file after file. */
+type Envelope = { id: number; reply: DecodeReply };
+
 export type DecodeReply =
 	| { kind: 'bitmap'; bitmap: ImageBitmap; sourceWidth: number; sourceHeight: number; format: string }
 	/** Draw it on the page at this size: it passed the complexity check. */
@@ -34,8 +37,8 @@ export type DecodeReply =
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
-scope.onmessage = async (e: MessageEvent<DecodeRequest>) => {
-	const { blob, name } = e.data;
+scope.onmessage = async (e: MessageEvent<DecodeRequest & { id: number }>) => {
+	const { id, blob, name } = e.data;
 	let reply: DecodeReply;
 	try {
 		reply = await decode(new Uint8Array(await blob.arrayBuffer()), name);
@@ -44,7 +47,7 @@ scope.onmessage = async (e: MessageEvent<DecodeRequest>) => {
 			err instanceof InputError ? err : new InputError('undecodable', `“${name}” could not be read: ${err instanceof Error ? err.message : String(err)}.`);
 		reply = { kind: 'error', error: { kind: error.kind, message: error.message } };
 	}
-	scope.postMessage(reply, reply.kind === 'bitmap' ? [reply.bitmap] : []);
+	scope.postMessage({ id, reply } satisfies Envelope, reply.kind === 'bitmap' ? [reply.bitmap] : []);
 };
 
 async function decode(bytes: Uint8Array<ArrayBuffer>, name: string): Promise<DecodeReply> {
