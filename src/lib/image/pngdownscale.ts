@@ -285,3 +285,64 @@ export class PngDownscaler {
 		this.rowsInBin = 0;
 	}
 }
+
+export interface ShrunkPng {
+	/** outWidth × outHeight opaque RGBA. */
+	rgba: Uint8ClampedArray;
+	/** Compressed IDAT bytes handed to the inflater: after the last scanline it is given no more. */
+	compressedRead: number;
+	/** Inflated bytes received. */
+	inflatedRead: number;
+}
+
+/**
+ * Inflate a PNG's IDAT data with `DecompressionStream` (browser, worker or Node) and shrink it as
+ * it comes. Once every scanline has arrived the stream is cancelled: a file can carry gigabytes of
+ * zlib data after its last row, and none of it is inflated.
+ */
+export async function shrinkPng(
+	header: PngHeader,
+	idat: readonly Uint8Array[],
+	outWidth: number,
+	outHeight: number,
+	slice = 4096
+): Promise<ShrunkPng> {
+	const shrink = new PngDownscaler(header, outWidth, outHeight);
+	const inflate = new DecompressionStream('deflate');
+	const writer = inflate.writable.getWriter();
+	const reader = inflate.readable.getReader();
+	let compressedRead = 0;
+	let inflatedRead = 0;
+	const consume = (async () => {
+		while (!shrink.done) {
+			const { done, value } = await reader.read();
+			if (done) return;
+			inflatedRead += value.length;
+			shrink.push(value);
+		}
+		await reader.cancel();
+	})();
+	// Small slices, each waiting for the inflater: compressed PNG data can expand a thousandfold,
+	// so one large input chunk would queue hundreds of MB of output.
+	const produce = (async () => {
+		try {
+			for (const part of idat) {
+				for (let i = 0; i < part.length && !shrink.done; i += slice) {
+					await writer.ready;
+					if (shrink.done) return;
+					const piece = part.subarray(i, i + slice);
+					compressedRead += piece.length;
+					await writer.write(piece as Uint8Array<ArrayBuffer>);
+				}
+			}
+			if (!shrink.done) await writer.close();
+		} catch (e) {
+			if (!shrink.done) throw e; // after the last row, the cancelled stream's errors are expected
+		}
+	})();
+	// Both fail together when the data is not zlib; wait for both so neither rejection goes unheard.
+	const [produced, consumed] = await Promise.allSettled([produce, consume]);
+	if (produced.status === 'rejected') throw produced.reason;
+	if (consumed.status === 'rejected') throw consumed.reason;
+	return { rgba: shrink.finish(), compressedRead, inflatedRead };
+}

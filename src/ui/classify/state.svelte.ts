@@ -48,7 +48,8 @@ export interface Picture {
 
 export interface ClassifyDeps {
 	loadModel(onProgress: (p: LoadProgress) => void): Promise<Model>;
-	decode(blob: Blob, name: string): Promise<LoadedImage>;
+	/** Rejects with an `InputError` for the visitor, or with the signal's reason once it aborts. */
+	decode(blob: Blob, name: string, signal: AbortSignal): Promise<LoadedImage>;
 	toPixels(bitmap: ImageBitmap, size: number): NetworkInput;
 	fetch(url: string): Promise<Response>;
 	/** Where the classified crop is left for the fusion explorer; null where storage is off. */
@@ -88,6 +89,8 @@ export class ClassifyState {
 	#modelPromise: Promise<Model> | null = null;
 	/** Bumped by every choice; an older choice that finishes late sees it has been superseded. */
 	#seq = 0;
+	/** Stops the decode in flight (its worker ends) when a newer choice or Cancel supersedes it. */
+	#abort: AbortController | null = null;
 
 	constructor(deps: ClassifyDeps) {
 		this.#deps = deps;
@@ -123,19 +126,33 @@ export class ClassifyState {
 	}
 
 	chooseFile(file: File): Promise<void> {
-		return this.#choose(() => this.#deps.decode(file, file.name || 'pasted image'), null);
+		return this.#choose((signal) => this.#deps.decode(file, file.name || 'pasted image', signal), null);
 	}
 
 	chooseSample(s: Sample): Promise<void> {
-		return this.#choose(async () => {
+		return this.#choose(async (signal) => {
 			const res = await this.#deps.fetch(sampleUrl(s));
 			if (!res.ok) throw new Error(`could not load the sample (HTTP ${res.status})`);
-			return this.#deps.decode(await res.blob(), s.file);
+			return this.#deps.decode(await res.blob(), s.file, signal);
 		}, s.file);
 	}
 
 	chooseImage(image: LoadedImage): Promise<void> {
 		return this.#choose(async () => image, null);
+	}
+
+	/** Stop reading the picture in progress; the one on show (if any) stays. */
+	cancel(): void {
+		if (this.status.kind !== 'decoding') return;
+		this.#supersede();
+		this.status = { kind: 'idle' };
+		this.attempts++;
+	}
+
+	#supersede(): number {
+		this.#abort?.abort();
+		this.#abort = null;
+		return ++this.#seq;
 	}
 
 	/** Files dropped on the page: the first is used; a dropped link is explained, never fetched. */
@@ -152,7 +169,7 @@ export class ClassifyState {
 
 	/** A choice that failed before it gave a picture (a dropped link, a refused camera). */
 	refuse(message: string): void {
-		this.#seq++;
+		this.#supersede();
 		this.status = { kind: 'failed', message };
 		this.attempts++;
 	}
@@ -176,19 +193,21 @@ export class ClassifyState {
 
 	/** Let go of the picture's bitmap when the page goes. */
 	dispose(): void {
-		this.#seq++;
+		this.#supersede();
 		this.picture?.image.bitmap.close();
 	}
 
 	/** Decode, show, classify. A newer choice supersedes this one wherever it has got to. */
-	async #choose(load: () => Promise<LoadedImage>, sample: string | null): Promise<void> {
-		const my = ++this.#seq;
+	async #choose(load: (signal: AbortSignal) => Promise<LoadedImage>, sample: string | null): Promise<void> {
+		const my = this.#supersede();
+		const abort = (this.#abort = new AbortController());
 		const current = () => my === this.#seq;
 		this.status = { kind: 'decoding' };
 		const model = this.loadModel(); // downloads while the picture decodes
 		model.catch(() => {}); // reported below, when awaited
 		try {
-			const image = await load();
+			const image = await load(abort.signal);
+			if (this.#abort === abort) this.#abort = null;
 			if (!current()) return image.bitmap.close();
 			const pixels = this.#deps.toPixels(image.bitmap, INPUT_SIZE);
 			const old = this.picture;

@@ -2,56 +2,28 @@
  * From a file (or a camera frame) to the few pixels the network sees, in the browser, on this
  * device. Nothing here sends anything anywhere.
  *
- * 1. Check the bytes (`inspectImageFile`): empty, not an image, truncated or damaged files get a
- *    plain-language message instead of a half-decoded picture.
- * 2. Decode no larger than `DECODE_MAX_SIDE` on the longer side, with EXIF orientation applied.
- *    The size is read from the header first. Browsers decode a picture at full size before they
- *    scale it (a 12000 × 12000 one is 576 MB), so large pictures take paths that never do:
- *    a large PNG is inflated and shrunk one scanline at a time (`$lib/image/pngdownscale`); a large
- *    JPEG is drawn small from an `<img>`, which Chromium decodes at ⅛, ¼ or ½ size (measured:
- *    about 20 MB instead of 720 MB for 12000 × 12000). Other formats are decoded by the browser
- *    and so are refused above `FULL_DECODE_MAX_PIXELS`.
- * 3. SVG is drawn through an `<img>` (an image context never runs an SVG's scripts, nor loads
- *    anything it links to) onto a canvas.
- * 4. Take the centred square and shrink it in halving steps to the input size (`$lib/image/crop`).
+ * 1. A worker (`decode.worker.ts`) reads and checks the bytes, decides from the header alone what
+ *    may be decoded and how (`$lib/image/budget`), and decodes it no larger than
+ *    `DECODE_MAX_SIDE`, with EXIF orientation applied. The page's thread never decodes a file it
+ *    has not judged safe, and Cancel or `DECODE_TIME_LIMIT_MS` end the worker wherever it is
+ *    (a decode still waiting in it then fails too; the page only ever runs one).
+ * 2. Two kinds come back to be drawn here, where the DOM is: an SVG that passed the complexity
+ *    check, drawn through an `<img>` (an image context never runs an SVG's scripts, nor loads
+ *    anything it links to), and a large baseline JPEG, drawn small from an `<img>`, which
+ *    Chromium decodes at ⅛, ¼ or ½ size (measured: about 20 MB instead of 720 MB for
+ *    12000 × 12000).
+ * 3. Take the centred square and shrink it in halving steps to the input size (`$lib/image/crop`).
  */
-import { centreSquare, fitWithin, halvingSteps, orientedSize, type Rect } from '$lib/image/crop';
-import { inspectImageFile, type ImageFileInfo } from '$lib/image/imagefile';
-import { PngDownscaler, readPngStructure } from '$lib/image/pngdownscale';
-import { formatBytes, formatMegapixels, formatSize } from '$lib/format';
+import { centreSquare, fitWithin, halvingSteps, type Rect } from '$lib/image/crop';
+import { DECODE_TIME_LIMIT_MS, MAX_FILE_BYTES } from '$lib/image/budget';
+import { inspectImageFile } from '$lib/image/imagefile';
+import type { DecodeReply, DecodeRequest } from './decode.worker';
+import { fileTooLarge, InputError, problemError, tooSlow, undecodable } from './messages';
+import { DECODE_MAX_SIDE, SVG_RASTER_SIDE } from './sizes';
 
-/** Longest side kept after decoding; enough for a sharp preview and far more than 32 px. */
-export const DECODE_MAX_SIDE = 1024;
-/** Larger files are refused before reading them (decimal, as the message quotes it: 100 MB). */
-export const MAX_FILE_BYTES = 100_000_000;
-/** Images with more pixels than this (a 16384 × 16384 square) are refused from their header alone. */
-export const MAX_PIXELS = 16384 * 16384;
-/** Above this many pixels (a 4096 × 4096 square), JPEG and PNG take the bounded-memory paths. */
-export const DIRECT_DECODE_PIXELS = 4096 * 4096;
-/** Formats only the browser decodes, at full size, are refused above this (about 200 MB as RGBA). */
-export const FULL_DECODE_MAX_PIXELS = 50_000_000;
-
-export type InputErrorKind =
-	| 'empty'
-	| 'not-an-image'
-	| 'truncated'
-	| 'corrupt'
-	| 'too-large'
-	| 'undecodable'
-	| 'camera-denied'
-	| 'no-camera'
-	| 'camera-unavailable';
-
-/** A problem with what the visitor gave us, with a message meant for them. */
-export class InputError extends Error {
-	constructor(
-		readonly kind: InputErrorKind,
-		message: string
-	) {
-		super(message);
-		this.name = 'InputError';
-	}
-}
+export { DECODE_MAX_SIDE } from './sizes';
+export { DIRECT_DECODE_PIXELS, FULL_DECODE_MAX_PIXELS, MAX_FILE_BYTES, MAX_PIXELS } from '$lib/image/budget';
+export { InputError, type InputErrorKind } from './messages';
 
 export interface LoadedImage {
 	name: string;
@@ -63,120 +35,79 @@ export interface LoadedImage {
 	format: string;
 }
 
-const FORMAT_NAMES: Record<string, string> = {
-	png: 'PNG',
-	jpeg: 'JPEG',
-	gif: 'GIF',
-	webp: 'WebP',
-	bmp: 'BMP',
-	avif: 'AVIF',
-	svg: 'SVG'
-};
-
-function problemError(info: ImageFileInfo, name: string): InputError {
-	const quoted = `“${name}”`;
-	switch (info.problem) {
-		case 'empty':
-			return new InputError('empty', `${quoted} is empty (0 bytes), so there is nothing to classify.`);
-		case 'not-an-image':
-			return new InputError(
-				'not-an-image',
-				`${quoted} is not an image. Give a JPEG, PNG, GIF, WebP, BMP, AVIF or SVG file.`
-			);
-		case 'truncated':
-			return new InputError('truncated', `${quoted} could not be used: ${info.detail} Try saving or downloading it again.`);
-		default:
-			return new InputError('corrupt', `${quoted} could not be used: ${info.detail}`);
+/**
+ * Decode an image file given by file picker, drop, paste or a sample. Rejects with an
+ * `InputError` (a sentence for the visitor), or with an `AbortError` when `signal` aborts.
+ */
+export async function decodeImageBlob(blob: Blob, name: string, signal?: AbortSignal): Promise<LoadedImage> {
+	if (blob.size === 0) throw problemError(inspectImageFile(new Uint8Array()), name);
+	if (blob.size > MAX_FILE_BYTES) throw fileTooLarge(name, blob.size);
+	const reply = await inWorker({ blob, name }, signal);
+	signal?.throwIfAborted();
+	switch (reply.kind) {
+		case 'bitmap': {
+			const { bitmap, sourceWidth, sourceHeight, format } = reply;
+			return { name, bitmap, sourceWidth, sourceHeight, format };
+		}
+		case 'error':
+			throw new InputError(reply.error.kind, reply.error.message);
+		case 'svg':
+			return decodeSvg(blob, name, reply.width, reply.height);
+		case 'jpeg-reduced':
+			try {
+				const bitmap = await decodeViaImg(new Blob([blob], { type: 'image/jpeg' }), reply.width, reply.height);
+				return { name, bitmap, sourceWidth: reply.sourceWidth, sourceHeight: reply.sourceHeight, format: 'JPEG' };
+			} catch {
+				throw undecodable(name, 'JPEG');
+			}
 	}
 }
 
-/** Decode an image file given by file picker, drop, paste or a sample. */
-export async function decodeImageBlob(blob: Blob, name: string): Promise<LoadedImage> {
-	if (blob.size === 0) throw problemError(inspectImageFile(new Uint8Array()), name);
-	if (blob.size > MAX_FILE_BYTES)
-		throw new InputError(
-			'too-large',
-			`“${name}” is ${formatBytes(blob.size)}; this page reads image files up to ${formatBytes(MAX_FILE_BYTES)}.`
-		);
-	const bytes = new Uint8Array(await blob.arrayBuffer());
-	const info = inspectImageFile(bytes);
-	if (info.problem) throw problemError(info, name);
-	const format = FORMAT_NAMES[info.format ?? ''] ?? 'image';
+/**
+ * The decoding worker, kept between files (so a file costs no request), and ended with everything
+ * it holds whenever a decode is cancelled or runs past DECODE_TIME_LIMIT_MS; the next file starts
+ * a fresh one.
+ */
+let worker: Worker | null = null;
+let nextId = 0;
+const pending = new Map<number, { resolve(r: DecodeReply): void; reject(e: unknown): void }>();
 
-	if (info.format === 'svg') return decodeSvg(bytes, name);
+function decoder(): Worker {
+	if (worker) return worker;
+	const w = new Worker(new URL('./decode.worker.ts', import.meta.url), { type: 'module', name: 'image-decode' });
+	w.onmessage = (e: MessageEvent<{ id: number; reply: DecodeReply }>) => {
+		pending.get(e.data.id)?.resolve(e.data.reply);
+		pending.delete(e.data.id);
+	};
+	w.onerror = (e) => restart(new Error(`the image decoder stopped (${e.message || 'worker error'})`));
+	return (worker = w);
+}
 
-	if (info.width !== null && info.height !== null && info.width * info.height > MAX_PIXELS) {
-		throw new InputError(
-			'too-large',
-			`“${name}” is ${formatSize(info.width, info.height)} pixels, more than this page decodes (${formatMegapixels(MAX_PIXELS)}).`
-		);
-	}
+/** End the worker, failing whatever it was still doing with `reason`. */
+function restart(reason: unknown): void {
+	worker?.terminate();
+	worker = null;
+	for (const p of pending.values()) p.reject(reason);
+	pending.clear();
+}
 
-	// A Blob with an explicit type, so the decoder does not depend on the file name or MIME type.
-	const typed = new Blob([bytes], { type: info.format === 'jpeg' ? 'image/jpeg' : `image/${info.format}` });
-	const { width, height } = info;
-	const undecodable = () =>
-		new InputError('undecodable', `“${name}” looks like a ${format} file but this browser could not decode it: it is probably damaged.`);
-
-	if (width === null || height === null) {
-		// AVIF: no simple header to read; let the browser decode it, then bound the result.
-		let bitmap: ImageBitmap;
-		try {
-			bitmap = await boundBitmap(await createImageBitmap(typed, { imageOrientation: 'from-image' }));
-		} catch {
-			throw undecodable();
-		}
-		return { name, bitmap, sourceWidth: bitmap.width, sourceHeight: bitmap.height, format };
-	}
-
-	const oriented = orientedSize(width, height, info.orientation);
-	const fit = fitWithin(oriented.width, oriented.height, DECODE_MAX_SIDE);
-	const large = width * height > DIRECT_DECODE_PIXELS;
-	const loaded = (bitmap: ImageBitmap): LoadedImage => ({
-		name,
-		bitmap,
-		sourceWidth: oriented.width,
-		sourceHeight: oriented.height,
-		format
+function inWorker(request: DecodeRequest, signal?: AbortSignal): Promise<DecodeReply> {
+	signal?.throwIfAborted();
+	return new Promise<DecodeReply>((resolve, reject) => {
+		const id = nextId++;
+		const onAbort = () => restart(signal!.reason);
+		const timer = setTimeout(() => restart(tooSlow(request.name)), DECODE_TIME_LIMIT_MS);
+		const done = () => {
+			clearTimeout(timer);
+			signal?.removeEventListener('abort', onAbort);
+		};
+		pending.set(id, {
+			resolve: (r) => (done(), resolve(r)),
+			reject: (e) => (done(), reject(e))
+		});
+		signal?.addEventListener('abort', onAbort);
+		decoder().postMessage({ id, ...request });
 	});
-
-	if (large && info.format === 'jpeg') {
-		try {
-			return loaded(await decodeViaImg(typed, fit.width, fit.height));
-		} catch {
-			throw undecodable();
-		}
-	}
-	if (large && info.format === 'png') {
-		const { header, idat } = readPngStructure(bytes);
-		if (!header.interlaced) {
-			try {
-				return loaded(await decodePngDownscaled(header, idat, fit.width, fit.height));
-			} catch {
-				throw undecodable();
-			}
-		}
-	}
-	if (width * height > FULL_DECODE_MAX_PIXELS) {
-		throw new InputError(
-			'too-large',
-			`“${name}” is ${formatSize(width, height)} pixels. This page decodes ${info.format === 'png' ? 'interlaced PNG' : format} pictures up to ${formatMegapixels(FULL_DECODE_MAX_PIXELS)} (JPEG and PNG much larger). Shrink it, or save it as JPEG or PNG, and try again.`
-		);
-	}
-	try {
-		return loaded(
-			fit.scale < 1
-				? await createImageBitmap(typed, {
-						imageOrientation: 'from-image',
-						resizeWidth: fit.width,
-						resizeHeight: fit.height,
-						resizeQuality: 'high'
-					})
-				: await createImageBitmap(typed, { imageOrientation: 'from-image' })
-		);
-	} catch {
-		throw undecodable();
-	}
 }
 
 /**
@@ -202,74 +133,9 @@ async function decodeViaImg(blob: Blob, width: number, height: number): Promise<
 	}
 }
 
-/** A large PNG, inflated by the browser and shrunk by us one scanline at a time. */
-async function decodePngDownscaled(
-	header: ReturnType<typeof readPngStructure>['header'],
-	idat: Uint8Array[],
-	width: number,
-	height: number
-): Promise<ImageBitmap> {
-	const shrink = new PngDownscaler(header, width, height);
-	// Feed the inflater small slices and let it wait for us: compressed PNG data can expand a
-	// thousandfold, so one large input chunk would queue hundreds of MB of output.
-	const SLICE = 4096;
-	const inflate = new DecompressionStream('deflate');
-	const writer = inflate.writable.getWriter();
-	const reader = inflate.readable.getReader();
-	const consume = (async () => {
-		for (;;) {
-			const { done, value } = await reader.read();
-			if (done) return;
-			if (!shrink.done) shrink.push(value);
-		}
-	})();
-	const produce = (async () => {
-		for (const part of idat) {
-			for (let i = 0; i < part.length; i += SLICE) {
-				await writer.ready;
-				await writer.write(part.subarray(i, i + SLICE) as Uint8Array<ArrayBuffer>);
-			}
-		}
-		await writer.close();
-	})();
-	// Both fail together when the data is not zlib; wait for both so neither rejection goes unheard.
-	const [produced, consumed] = await Promise.allSettled([produce, consume]);
-	if (produced.status === 'rejected') throw produced.reason;
-	if (consumed.status === 'rejected') throw consumed.reason;
-	const rgba = shrink.finish();
-	return createImageBitmap(new ImageData(rgba as Uint8ClampedArray<ArrayBuffer>, width, height));
-}
-
-/** Re-encode a bitmap no larger than DECODE_MAX_SIDE (for formats whose size we cannot read first). */
-async function boundBitmap(bitmap: ImageBitmap): Promise<ImageBitmap> {
-	const fit = fitWithin(bitmap.width, bitmap.height, DECODE_MAX_SIDE);
-	if (fit.scale === 1) return bitmap;
-	const small = await createImageBitmap(bitmap, { resizeWidth: fit.width, resizeHeight: fit.height, resizeQuality: 'high' });
-	bitmap.close();
-	return small;
-}
-
-/** The aspect ratio an SVG asks for, from width/height or its viewBox; null when it says nothing. */
-function svgAspect(bytes: Uint8Array): number | null {
-	const text = new TextDecoder().decode(bytes.subarray(0, 8192));
-	const tag = /<svg\b[^>]*>/i.exec(text)?.[0] ?? '';
-	const num = (attr: string) => {
-		const m = new RegExp(`\\s${attr}\\s*=\\s*["']\\s*([\\d.]+)(px)?\\s*["']`, 'i').exec(tag);
-		return m ? Number(m[1]) : NaN;
-	};
-	const w = num('width');
-	const h = num('height');
-	if (w > 0 && h > 0) return w / h;
-	const vb = /\sviewBox\s*=\s*["']([^"']+)["']/i.exec(tag)?.[1].trim().split(/[\s,]+/).map(Number);
-	if (vb && vb.length === 4 && vb[2] > 0 && vb[3] > 0) return vb[2] / vb[3];
-	return null;
-}
-
-/** Longer side an SVG is rasterized at: sharp in the preview, and it is vector anyway. */
-const SVG_RASTER_SIDE = 512;
-
-async function decodeSvg(bytes: Uint8Array<ArrayBuffer>, name: string): Promise<LoadedImage> {
-	const url = URL.createObjectURL(new Blob([bytes], { type: 'image/svg+xml' }));
+/** An SVG the worker has judged cheap to draw; `width` × `height` when it states no size of its own. */
+async function decodeSvg(blob: Blob, name: string, fallbackWidth: number, fallbackHeight: number): Promise<LoadedImage> {
+	const url = URL.createObjectURL(new Blob([blob], { type: 'image/svg+xml' }));
 	try {
 		const img = new Image();
 		img.src = url;
@@ -278,10 +144,13 @@ async function decodeSvg(bytes: Uint8Array<ArrayBuffer>, name: string): Promise<
 		} catch {
 			throw new InputError('undecodable', `“${name}” is an SVG file this browser could not draw: it is probably not valid SVG.`);
 		}
-		const aspect =
-			img.naturalWidth > 0 && img.naturalHeight > 0 ? img.naturalWidth / img.naturalHeight : (svgAspect(bytes) ?? 1);
-		const width = Math.max(1, Math.round(aspect >= 1 ? SVG_RASTER_SIDE : SVG_RASTER_SIDE * aspect));
-		const height = Math.max(1, Math.round(aspect >= 1 ? SVG_RASTER_SIDE / aspect : SVG_RASTER_SIDE));
+		let width = fallbackWidth;
+		let height = fallbackHeight;
+		if (img.naturalWidth > 0 && img.naturalHeight > 0) {
+			const aspect = img.naturalWidth / img.naturalHeight;
+			width = Math.max(1, Math.round(aspect >= 1 ? SVG_RASTER_SIDE : SVG_RASTER_SIDE * aspect));
+			height = Math.max(1, Math.round(aspect >= 1 ? SVG_RASTER_SIDE / aspect : SVG_RASTER_SIDE));
+		}
 		const canvas = document.createElement('canvas');
 		canvas.width = width;
 		canvas.height = height;
