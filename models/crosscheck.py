@@ -6,7 +6,6 @@ reparameterization, for the TypeScript engine to compare against (tests/unit/tor
 
 BATCH holds one float32 tensor "input" [N, C, H, W]; OUT gets "unfused" and "fused" logits.
 """
-import json
 import os
 import sys
 from pathlib import Path
@@ -14,22 +13,14 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mobileone import MobileOne, reparameterize_model  # noqa: E402
-from safetensors_io import read_safetensors, write_safetensors  # noqa: E402
+from mobileone import reparameterize_model  # noqa: E402
+from safetensors_io import load_mobileone, read_safetensors, write_safetensors  # noqa: E402
 
 
 def main() -> None:
     weights_path, batch_path, out_path = sys.argv[1:4]
     torch.set_num_threads(os.cpu_count() or 1)
-    tensors, meta = read_safetensors(Path(weights_path))
-    spec = json.loads(meta["spec"])
-    model = MobileOne(spec)
-    missing, unexpected = model.load_state_dict(tensors, strict=False)
-    # num_batches_tracked is optional in our files; anything else missing is a real mismatch
-    missing = [k for k in missing if not k.endswith("num_batches_tracked")]
-    if missing or unexpected:
-        raise SystemExit(f"state dict mismatch: missing {missing[:3]}, unexpected {unexpected[:3]}")
-    model.eval()
+    model, spec = load_mobileone(Path(weights_path))
     x = read_safetensors(Path(batch_path))[0]["input"]
     with torch.no_grad():
         unfused = model(x)

@@ -11,15 +11,13 @@ our builder's graphs ("input", "logits"), so both run on the same feeds. What th
 to it on its own (eval-mode BatchNorm folding, constant folding) is part of the reference.
 """
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mobileone import MobileOne  # noqa: E402
-from safetensors_io import read_safetensors  # noqa: E402
+from safetensors_io import load_mobileone  # noqa: E402
 
 
 def main() -> None:
@@ -29,14 +27,7 @@ def main() -> None:
     ap.add_argument("--opset", type=int, default=17)
     args = ap.parse_args()
     torch.set_num_threads(1)
-    tensors, meta = read_safetensors(args.weights)
-    spec = json.loads(meta["spec"])
-    model = MobileOne(spec)
-    missing, unexpected = model.load_state_dict(tensors, strict=False)
-    missing = [k for k in missing if not k.endswith("num_batches_tracked")]
-    if missing or unexpected:
-        raise SystemExit(f"state dict mismatch: missing {missing[:3]}, unexpected {unexpected[:3]}")
-    model.eval()
+    model, spec = load_mobileone(args.weights)
     size = spec["inputSize"]
     x = torch.zeros(1, spec.get("inChannels", 3), size, size)
     with torch.no_grad():

@@ -46,3 +46,22 @@ def read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str
         a, b = info["data_offsets"]
         out[name] = torch.from_numpy(np.frombuffer(body[a:b], dtype=np_type).reshape(info["shape"]).copy())
     return out, meta
+
+
+def load_mobileone(path: Path):
+    """A train-time MobileOne from one of our safetensors files (spec in its metadata), in eval mode.
+
+    Refuses a state dict that does not match the spec; `num_batches_tracked` is optional in our files.
+    """
+    import json
+
+    from mobileone import MobileOne
+
+    tensors, meta = read_safetensors(path)
+    spec = json.loads(meta["spec"])
+    model = MobileOne(spec)
+    missing, unexpected = model.load_state_dict(tensors, strict=False)
+    missing = [k for k in missing if not k.endswith("num_batches_tracked")]
+    if missing or unexpected:
+        raise SystemExit(f"state dict mismatch: missing {missing[:3]}, unexpected {unexpected[:3]}")
+    return model.eval(), spec

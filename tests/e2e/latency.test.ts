@@ -211,7 +211,7 @@ describe('latency lab, cross-origin isolated', () => {
 			const chart = page.locator('.chart svg');
 			expect(await chart.getAttribute('aria-label')).toMatch(/\(a\).*median.*\(b\).*median.*\(c\) fused: median/);
 			const marks = await chart.locator('.dot').count();
-			const rows = await page.locator('.table-wrap tbody tr').count();
+			const rows = await page.locator('.table-frame table[role="table"] tbody tr').count();
 			expect(rows).toBe(3);
 			const runs = (await page.locator('tbody td[data-label="Runs"]').allInnerTexts()).map(Number);
 			expect(new Set(runs).size).toBe(1);

@@ -122,7 +122,7 @@ describe('fuseParallelBranches on our own builder, Sum and Add-chain forms', () 
 		const block = summary.groups.find((g) => g.output === summed)!;
 		expect(block.sumNodes.length).toBeGreaterThan(0);
 		// In the order the sum reads them (Apple's: scale + skip first, then each conv branch).
-		const branches = block.branches.map((b) => `${b.kind} ${b.kernel.join('×')}`);
+		const branches = block.branches.map((b) => `${b.kind} ${b.kernel?.join('×')}`);
 		expect([...branches].sort()).toEqual(['bn 1×1', 'conv-bn 1×1', 'conv-bn 3×3', 'conv-bn 3×3', 'conv-bn 3×3']);
 		expect(block.kernel).toEqual([3, 3]);
 	});
