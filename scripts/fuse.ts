@@ -27,7 +27,7 @@ const MAX_GROUP_LINES = 12;
 
 // No graph optimisation: onnxruntime's own Conv+BN folding must not hide what the file holds.
 const runOnnx: OnnxRunner = async (bytes, input, output) => {
-	const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1, interOpNumThreads: 1 });
+	const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 4 });
 	try {
 		const result = await session.run({ [input.name]: new ort.Tensor('float32', input.data, input.shape) });
 		const y = result[output];
