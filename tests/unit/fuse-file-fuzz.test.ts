@@ -19,7 +19,7 @@ import { AGREEMENT_TOLERANCE } from '../../src/lib/mobileone/explain';
 import { validateSpec } from '../../src/lib/mobileone/spec';
 import { syntheticModel } from '../../src/lib/mobileone/synthetic';
 import { MAX_CHECK_MACS } from '../../src/lib/mobileone/verify';
-import { makeCheckpoint, makeZip, P, pickle, stateDictOps } from '../fixtures/pytorch/build';
+import { makeCheckpoint, makeZip, P, pickle, stateDictOps, type TensorSpec } from '../fixtures/pytorch/build';
 
 const PTH_CASES = 3000;
 const ONNX_CASES = 3000;
@@ -71,9 +71,10 @@ const model = syntheticModel(spec, 11);
 
 /** The model's state dict as torch.save writes it inside a training checkpoint. */
 function smallPth(): Uint8Array {
-	const entries = [...toStateDict(model)].map(([name, t], i) => [name, { storage: String(i), type: 'FloatStorage', numel: t.data.length, shape: [...t.shape] }] as const);
-	const storages = Object.fromEntries([...toStateDict(model).values()].map((t, i) => [String(i), new Uint8Array(Float32Array.from(t.data).buffer)]));
-	const ops = [P.emptyDict, P.mark, P.str('epoch'), P.binint1(3), P.str('state_dict'), ...stateDictOps(entries.map(([n, s]) => [n, s])), P.setitems];
+	const sd = [...toStateDict(model)];
+	const entries = sd.map(([name, t], i): [string, TensorSpec] => [name, { storage: String(i), type: 'FloatStorage', numel: t.data.length, shape: [...t.shape] }]);
+	const storages = Object.fromEntries(sd.map(([, t], i) => [String(i), new Uint8Array(Float32Array.from(t.data).buffer)]));
+	const ops = [P.emptyDict, P.mark, P.str('epoch'), P.binint1(3), P.str('state_dict'), ...stateDictOps(entries), P.setitems];
 	return makeCheckpoint(pickle(P.proto(2), ...ops, P.stop), storages, { localExtra: 20 });
 }
 
