@@ -22,7 +22,7 @@ import { saveCheckpoint } from './checkpoint';
 import { readNetworkFile } from './network-file';
 import { buildOnnx } from './onnx/build';
 import { encodeOnnx } from './onnx/encode';
-import { elementCount, isStandardDomain, type ModelDim, type OnnxModel } from './onnx/model';
+import { elementCount, intsAttribute, isStandardDomain, type ModelDim, type OnnxModel } from './onnx/model';
 
 /**
  * Runs an ONNX file on one float32 input and returns its first output's values. The CLI passes
@@ -197,26 +197,52 @@ function graphInput(model: OnnxModel): { name: string; dims: ModelDim[] } {
 
 const fixed = (d: ModelDim): number | null => (typeof d === 'number' && d > 0 ? d : null);
 
+/** Operators that can make a tensor's H×W larger than their inputs': the check's cost cannot be bounded through them. */
+const GROWS = new Set(['Resize', 'Upsample', 'ConvTranspose', 'Tile', 'Expand', 'Pad', 'DepthToSpace', 'ConstantOfShape', 'Loop', 'Scan', 'If']);
+
 /**
- * An upper bound on the multiply-adds of running the original and the fused graph at `pixels`
- * input pixels: every weight of a Conv or Gemm/MatMul touched once per input pixel. Strides only
- * shrink the work; graphs that upsample could exceed it, but the bound keeps a small file that
- * claims a huge input from running for minutes.
+ * Multiply-adds of running `model` once on an input of `batch` × H × W, bounded from above: H×W is
+ * carried through the graph (Conv and pooling by their strides, pads and kernels, global pooling to
+ * 1×1, anything else as the largest of its inputs), and every weight of a Conv, Gemm or MatMul
+ * counts once per output pixel. Throws FuseError for an operator that can grow H×W, whose cost no
+ * such bound covers.
  */
-export function graphCheckCost(original: OnnxModel, fused: OnnxModel, pixels: number): number {
-	const weights = (m: OnnxModel) => {
-		const inits = new Map(m.graph.initializers.map((t) => [t.name, t]));
-		let n = 0;
-		for (const node of m.graph.nodes) {
-			if (!isStandardDomain(node.domain) || !['Conv', 'ConvTranspose', 'Gemm', 'MatMul'].includes(node.opType)) continue;
+export function graphCost(model: OnnxModel, input: string, batch: number, h: number, w: number): number {
+	const g = model.graph;
+	const inits = new Map(g.initializers.map((t) => [t.name, t]));
+	const side = new Map<string, [number, number]>([[input, [h, w]]]);
+	let macs = 0;
+	for (const node of g.nodes) {
+		if (!isStandardDomain(node.domain)) throw new FuseError('check-unsupported', `the graph has a "${node.opType}" node of domain "${node.domain}"; the check only runs standard operators`);
+		if (GROWS.has(node.opType)) throw new FuseError('check-unsupported', `the graph has a ${node.opType} node; the check cannot bound the work of running it`);
+		// An input not produced yet (a graph out of order) counts as the full input's size: an upper bound still.
+		const sides = node.inputs.filter((n) => n !== '' && !inits.has(n)).map((n) => side.get(n) ?? ([h, w] as [number, number]));
+		const largest: [number, number] = sides.length ? [Math.max(...sides.map((s) => s[0])), Math.max(...sides.map((s) => s[1]))] : [1, 1];
+		let out = largest;
+		if (node.opType === 'GlobalAveragePool' || node.opType === 'GlobalMaxPool') out = [1, 1];
+		else if (['Conv', 'MaxPool', 'AveragePool', 'LpPool'].includes(node.opType)) {
+			const weight = node.opType === 'Conv' ? inits.get(node.inputs[1]) : undefined;
+			const kernel = node.opType === 'Conv' ? (weight?.dims.slice(2) ?? [1, 1]) : (intsAttribute(node, 'kernel_shape', [1, 1]) ?? [1, 1]);
+			const strides = intsAttribute(node, 'strides', [1, 1]) ?? [1, 1];
+			const pads = intsAttribute(node, 'pads', [0, 0, 0, 0]) ?? [0, 0, 0, 0];
+			const dil = intsAttribute(node, 'dilations', [1, 1]) ?? [1, 1];
+			out = [0, 1].map((i) => {
+				const stride = Math.max(1, strides[i] ?? 1);
+				const padded = largest[i] + Math.max(0, pads[i] ?? 0) + Math.max(0, pads[i + 2] ?? 0);
+				return Math.max(1, Math.floor((padded - (dil[i] ?? 1) * ((kernel[i] ?? 1) - 1) - 1) / stride) + 1, Math.ceil(largest[i] / stride));
+			}) as [number, number];
+		}
+		if (['Conv', 'Gemm', 'MatMul'].includes(node.opType)) {
+			let weights = 0;
 			for (const name of node.inputs) {
 				const t = inits.get(name);
-				if (t) n += elementCount(t.dims, `tensor "${t.name}"`);
+				if (t) weights += elementCount(t.dims, `tensor "${t.name}"`);
 			}
+			macs += weights * out[0] * out[1] * batch;
 		}
-		return n;
-	};
-	return (weights(original) + weights(fused)) * pixels;
+		for (const o of node.outputs) side.set(o, out);
+	}
+	return macs;
 }
 
 async function fuseGraph(bytes: Uint8Array, model: OnnxModel, options: FuseFileOptions): Promise<FuseFileResult> {
@@ -236,11 +262,11 @@ async function fuseGraph(bytes: Uint8Array, model: OnnxModel, options: FuseFileO
 	const [h, w] = [fixed(dims[2]), fixed(dims[3])];
 	const size = options.size || DEFAULT_CHECK_SIZE;
 	const shape = [fixed(dims[0]) ?? 1, channels, h ?? size, w ?? size];
-	const cost = graphCheckCost(model, fusedModel, shape[0] * shape[2] * shape[3]);
+	const cost = graphCost(model, name, shape[0], shape[2], shape[3]) + graphCost(fusedModel, name, shape[0], shape[2], shape[3]);
 	if (cost > MAX_CHECK_MACS)
 		throw new FuseError(
 			'check-too-large',
-			`checking this graph on a ${shape.join('×')} input could take ${(cost / 1e9).toFixed(0)} G multiply-adds, more than this tool spends (${MAX_CHECK_MACS / 1e9} G)${h === null || w === null ? '; pass a smaller --size' : ''}`
+			`checking this graph on a ${shape.join('×')} input could take up to ${(cost / 1e9).toFixed(0)} G multiply-adds, more than this tool spends (${MAX_CHECK_MACS / 1e9} G)${h === null || w === null ? '; pass a smaller --size' : ''}`
 		);
 	if (!options.runOnnx) throw new FuseError('usage', 'checking a fused ONNX graph needs an ONNX runtime, and none was given');
 
