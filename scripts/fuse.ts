@@ -5,10 +5,9 @@
  * writes the result only if they do. The logic is src/lib/io/fuse-file.ts, shared with the browser.
  */
 import { writeFileSync } from 'node:fs';
-import * as ort from 'onnxruntime-node';
-import { describeCheck, FuseError, fuseNetworkFile, type FuseFileResult, type OnnxRunner } from '../src/lib/io/fuse-file';
+import { describeCheck, FuseError, fuseNetworkFile, type FuseFileResult } from '../src/lib/io/fuse-file';
 import { DEFAULT_CHECK_SIZE } from '../src/lib/mobileone/verify';
-import { describeSpec, formatBytes, formatInt, intOption, parseArgs, printReport, readInput, runCli, UsageError } from './cli';
+import { describeSpec, formatBytes, formatInt, intOption, nodeOnnxRunner, parseArgs, printReport, readInput, runCli, UsageError } from './cli';
 
 const USAGE = `usage: npm run fuse -- IN OUT [--seed N] [--size PIXELS]
   IN   a safetensors or PyTorch (.pth, .pth.tar, .pt) state dict under Apple's ml-mobileone key
@@ -24,19 +23,6 @@ const USAGE = `usage: npm run fuse -- IN OUT [--seed N] [--size PIXELS]
 
 /** Groups listed one a line, up to this many; the rest are counted. */
 const MAX_GROUP_LINES = 12;
-
-// No graph optimisation: onnxruntime's own Conv+BN folding must not hide what the file holds.
-const runOnnx: OnnxRunner = async (bytes, input, output) => {
-	const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 4 });
-	try {
-		const result = await session.run({ [input.name]: new ort.Tensor('float32', input.data, input.shape) });
-		const y = result[output];
-		if (!y || y.type !== 'float32') throw new Error(`output "${output}" is not float32`);
-		return y.data as Float32Array;
-	} finally {
-		await session.release();
-	}
-};
 
 function recognisedLines(inPath: string, size: number, r: FuseFileResult): [string, string][] {
 	const rec = r.recognised;
@@ -69,7 +55,7 @@ await runCli(USAGE, async (argv) => {
 	const bytes = readInput(inPath);
 	let r: FuseFileResult;
 	try {
-		r = await fuseNetworkFile(bytes, { seed, size, out, runOnnx, metadata: { fused_by: 'mobileone-lab npm run fuse' } });
+		r = await fuseNetworkFile(bytes, { seed, size, out, runOnnx: nodeOnnxRunner, metadata: { fused_by: 'mobileone-lab npm run fuse' } });
 	} catch (e) {
 		if (e instanceof FuseError && e.code === 'usage') throw new UsageError(e.message);
 		throw e;
