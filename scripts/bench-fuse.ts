@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { median } from '../src/lib/bench';
 import { fuseParallelBranches } from '../src/lib/graph/fuse-branches';
 import { saveCheckpoint } from '../src/lib/io/checkpoint';
-import { fuseNetworkFile } from '../src/lib/io/fuse-file';
+import { fuseNetworkFile } from '../src/lib/fuse-file';
 import { readNetworkFile } from '../src/lib/io/network-file';
 import { buildOnnx } from '../src/lib/io/onnx/build';
 import { nodeOnnxRunner } from './cli';

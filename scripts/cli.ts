@@ -7,7 +7,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { parseArgs as parseNodeArgs } from 'node:util';
 import { WeightsError } from '../src/lib/core/errors';
 import { printable } from '../src/lib/core/printable';
-import type { OnnxRunner } from '../src/lib/io/fuse-file';
+import type { OnnxRunner } from '../src/lib/fuse-file';
 import type { MobileOneSpec } from '../src/lib/mobileone/spec';
 
 export { formatBytes, formatInt } from '../src/lib/format';

@@ -2,10 +2,10 @@
  * npm run fuse -- IN.{safetensors,pth,pth.tar,pt,onnx} OUT.{safetensors,onnx}
  * Fuses a train-time MobileOne (a state dict under Apple's key names, or any ONNX graph with
  * parallel linear branches) into its inference form, proves the two agree on a seeded input, and
- * writes the result only if they do. The logic is src/lib/io/fuse-file.ts, shared with the browser.
+ * writes the result only if they do. The logic is src/lib/fuse-file.ts, shared with the browser.
  */
 import { writeFileSync } from 'node:fs';
-import { describeCheck, FuseError, fuseNetworkFile, type FuseFileResult } from '../src/lib/io/fuse-file';
+import { describeCheck, FuseError, fuseNetworkFile, type FuseFileResult } from '../src/lib/fuse-file';
 import { DEFAULT_CHECK_SIZE } from '../src/lib/mobileone/verify';
 import { describeSpec, formatBytes, formatInt, intOption, nodeOnnxRunner, parseArgs, printReport, readInput, runCli, UsageError } from './cli';
 

@@ -10,7 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { WeightsError } from '../../src/lib/core/errors';
 import { seededRandom } from '../../src/lib/core/random';
-import { FuseError, fuseNetworkFile, type FuseFileResult, type OnnxRunner } from '../../src/lib/io/fuse-file';
+import { FuseError, fuseNetworkFile, type FuseFileResult, type OnnxRunner } from '../../src/lib/fuse-file';
 import { buildOnnx } from '../../src/lib/io/onnx/build';
 import { decodeOnnx } from '../../src/lib/io/onnx/decode';
 import { toStateDict } from '../../src/lib/io/statedict';

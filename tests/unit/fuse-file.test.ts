@@ -1,6 +1,6 @@
 /** fuseNetworkFile's ONNX path without a real runtime: what it refuses before running anything, and its cost bound. */
 import { describe, expect, it } from 'vitest';
-import { FuseError, fuseNetworkFile, graphCost, type OnnxRunner } from '../../src/lib/io/fuse-file';
+import { FuseError, fuseNetworkFile, graphCost, type OnnxRunner } from '../../src/lib/fuse-file';
 import { buildOnnx } from '../../src/lib/io/onnx/build';
 import { decodeOnnx } from '../../src/lib/io/onnx/decode';
 import { encodeOnnx } from '../../src/lib/io/onnx/encode';

@@ -8,21 +8,21 @@
  * engine; ONNX graphs are fused by the graph pass and checked by running both graphs. Either way
  * nothing comes back unless the check agrees, and no file decides how long the check runs.
  */
-import { seededNormal } from '../core/random';
-import { maxAbs, maxAbsDiff, type Tensor } from '../core/tensor';
-import { formatDelta, formatInt, formatValue } from '../format';
-import { fuseParallelBranches, type Counts, type GroupReport } from '../graph/fuse-branches';
-import { collapseByStage, collapseTotal } from '../mobileone/collapse';
-import { AGREEMENT_TOLERANCE } from '../mobileone/explain';
-import { fuseModel } from '../mobileone/reparam';
-import type { MobileOneSpec } from '../mobileone/spec';
-import { randomInput } from '../mobileone/synthetic';
-import { checkCost, checkFusion, DEFAULT_CHECK_SIZE, MAX_CHECK_MACS } from '../mobileone/verify';
-import { saveCheckpoint } from './checkpoint';
-import { readNetworkFile } from './network-file';
-import { buildOnnx } from './onnx/build';
-import { encodeOnnx } from './onnx/encode';
-import { elementCount, intsAttribute, isStandardDomain, type ModelDim, type OnnxModel } from './onnx/model';
+import { seededNormal } from './core/random';
+import { maxAbs, maxAbsDiff, type Tensor } from './core/tensor';
+import { formatDelta, formatInt, formatValue } from './format';
+import { fuseParallelBranches, type Counts, type GroupReport } from './graph/fuse-branches';
+import { collapseByStage, collapseTotal } from './mobileone/collapse';
+import { AGREEMENT_TOLERANCE } from './mobileone/explain';
+import { fuseModel } from './mobileone/reparam';
+import type { MobileOneSpec } from './mobileone/spec';
+import { randomInput } from './mobileone/synthetic';
+import { checkCost, checkFusion, DEFAULT_CHECK_SIZE, MAX_CHECK_MACS } from './mobileone/verify';
+import { saveCheckpoint } from './io/checkpoint';
+import { readNetworkFile } from './io/network-file';
+import { buildOnnx } from './io/onnx/build';
+import { encodeOnnx } from './io/onnx/encode';
+import { elementCount, intsAttribute, isStandardDomain, type ModelDim, type OnnxModel } from './io/onnx/model';
 
 /**
  * Runs an ONNX file on one float32 input and returns its first output's values. The CLI passes
