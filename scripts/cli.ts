@@ -7,6 +7,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { parseArgs as parseNodeArgs } from 'node:util';
 import { WeightsError } from '../src/lib/core/errors';
 import { printable } from '../src/lib/core/printable';
+import type { OnnxRunner } from '../src/lib/fuse-file';
 import type { MobileOneSpec } from '../src/lib/mobileone/spec';
 
 export { formatBytes, formatInt } from '../src/lib/format';
@@ -129,3 +130,21 @@ export function describeSpec(spec: MobileOneSpec): string {
 export function printReport(lines: [string, string][]): void {
 	for (const [k, v] of lines) console.log(`  ${k.padEnd(11)}${printable(v, 2000)}`);
 }
+
+/**
+ * fuseNetworkFile's ONNX runtime in Node: onnxruntime-node, loaded only when a graph is checked,
+ * one thread, no graph optimisation (its own Conv+BN folding must not hide what the file holds)
+ * and no native log lines (a failure is reported once, as the tool's `error:` line).
+ */
+export const nodeOnnxRunner: OnnxRunner = async (bytes, input, output) => {
+	const ort = await import('onnxruntime-node');
+	const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 4 });
+	try {
+		const result = await session.run({ [input.name]: new ort.Tensor('float32', input.data, input.shape) });
+		const y = result[output];
+		if (!y || y.type !== 'float32') throw new Error(`output "${output}" is not float32`);
+		return y.data as Float32Array;
+	} finally {
+		await session.release();
+	}
+};

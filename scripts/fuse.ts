@@ -1,65 +1,78 @@
 /**
- * npm run fuse -- IN.safetensors OUT.safetensors|OUT.onnx
- * Fuses a train-time MobileOne checkpoint (Apple's key names) into its inference form, proves the
- * two agree on a seeded input, and writes the result only if they do.
+ * npm run fuse -- IN.{safetensors,pth,pth.tar,pt,onnx} OUT.{safetensors,onnx}
+ * Fuses a train-time MobileOne (a state dict under Apple's key names, or any ONNX graph with
+ * parallel linear branches) into its inference form, proves the two agree on a seeded input, and
+ * writes the result only if they do. The logic is src/lib/fuse-file.ts, shared with the browser.
  */
 import { writeFileSync } from 'node:fs';
-import { loadCheckpoint, saveCheckpoint } from '../src/lib/io/checkpoint';
-import { buildOnnx } from '../src/lib/io/onnx/build';
-import { collapseByStage, collapseTotal } from '../src/lib/mobileone/collapse';
-import { fuseModel } from '../src/lib/mobileone/reparam';
-import { randomInput } from '../src/lib/mobileone/synthetic';
-import { checkCost, checkFusion, DEFAULT_CHECK_SIZE, MAX_CHECK_MACS } from '../src/lib/mobileone/verify';
-import { formatDelta, formatValue } from '../src/lib/format';
-import { describeSpec, formatBytes, formatInt, intOption, parseArgs, printReport, readInput, runCli, UsageError } from './cli';
+import { describeCheck, FuseError, fuseNetworkFile, type FuseFileResult } from '../src/lib/fuse-file';
+import { DEFAULT_CHECK_SIZE } from '../src/lib/mobileone/verify';
+import { describeSpec, formatBytes, formatInt, intOption, nodeOnnxRunner, parseArgs, printReport, readInput, runCli, UsageError } from './cli';
 
-const USAGE = `usage: npm run fuse -- IN.safetensors OUT.safetensors|OUT.onnx [--seed N] [--size PIXELS]
-  Fuses every MobileOne block of IN (train-time weights, Apple's ml-mobileone key names) into one
-  conv, checks on a random input that the fused network computes what the train-time one does, and
-  only then writes the fused state dict (Apple's fused key names) or, for .onnx, the fused network.
+const USAGE = `usage: npm run fuse -- IN OUT [--seed N] [--size PIXELS]
+  IN   a safetensors or PyTorch (.pth, .pth.tar, .pt) state dict under Apple's ml-mobileone key
+       names, plain or inside a training checkpoint, or an ONNX graph; recognised from its bytes
+  OUT  .onnx (the fused network) or .safetensors (the fused state dict, Apple's fused key names;
+       state-dict inputs only)
+  Fuses every group of parallel branches into one conv, checks on a random input that the fused
+  network computes what the original does (state dicts in the engine, ONNX in onnxruntime-node),
+  and only then writes OUT. An ONNX graph with no parallel branches is an error: nothing to fuse.
   --seed N       seed of the random input used for the check (default 0)
-  --size PIXELS  side of that input (default: the spec's input size, at most ${DEFAULT_CHECK_SIZE})`;
+  --size PIXELS  side of that input (default: the spec's input size or the graph's fixed H×W,
+                 else at most ${DEFAULT_CHECK_SIZE})`;
 
-await runCli(USAGE, (argv) => {
+/** Groups listed one a line, up to this many; the rest are counted. */
+const MAX_GROUP_LINES = 12;
+
+function recognisedLines(inPath: string, size: number, r: FuseFileResult): [string, string][] {
+	const rec = r.recognised;
+	if (rec.kind === 'checkpoint') {
+		const where = rec.found ? `, state dict found at ${rec.found}` : '';
+		return [
+			['input', `${inPath} (${formatBytes(size)}, ${rec.form}, spec ${rec.specSource === 'metadata' ? 'from metadata' : 'recognised from keys and shapes'})`],
+			['format', `${rec.format === 'pytorch' ? 'PyTorch checkpoint' : 'safetensors'}${where}`],
+			['spec', `${rec.spec.name}: ${describeSpec(rec.spec)}`]
+		];
+	}
+	const groups = rec.groups.slice(0, MAX_GROUP_LINES).map((g): [string, string] => {
+		const branches = g.branches.map((b) => (b.kernel ? `${b.kind} ${b.kernel.join('×')}` : b.kind)).join(' + ');
+		const outcome = g.merged ? `merged into one ${g.kernel?.join('×') ?? ''} conv` : `left as it is: ${g.reason}`;
+		return ['group', `"${g.output}" ← ${branches}: ${outcome}`];
+	});
+	if (rec.groups.length > MAX_GROUP_LINES) groups.push(['group', `… and ${formatInt(rec.groups.length - MAX_GROUP_LINES)} more`]);
+	return [['input', `${inPath} (${formatBytes(size)}, ONNX graph, input "${rec.input}", output "${rec.output}")`], ['format', 'ONNX'], ...groups];
+}
+
+await runCli(USAGE, async (argv) => {
 	const { flags, positional } = parseArgs(argv, ['seed', 'size']);
 	if (positional.length !== 2) throw new UsageError('expected IN and OUT');
 	const [inPath, outPath] = positional;
 	if (!/\.(safetensors|onnx)$/.test(outPath)) throw new UsageError('OUT must end in .safetensors or .onnx');
 	const seed = intOption(flags.seed, 'seed', 0, 0, 2 ** 32 - 1);
 	const size = intOption(flags.size, 'size', 0, 8, 1024);
+	const out = outPath.endsWith('.onnx') ? 'onnx' : 'safetensors';
 
 	const bytes = readInput(inPath);
-	const ck = loadCheckpoint(bytes);
-	if (ck.form !== 'unfused') throw new Error(`${inPath} is already fused (it has reparam_conv weights); nothing to merge`);
-	const unfused = ck.model;
+	let r: FuseFileResult;
+	try {
+		r = await fuseNetworkFile(bytes, { seed, size, out, runOnnx: nodeOnnxRunner, metadata: { fused_by: 'mobileone-lab npm run fuse' } });
+	} catch (e) {
+		if (e instanceof FuseError && e.code === 'usage') throw new UsageError(e.message);
+		throw e;
+	}
+	if (r.status === 'nothing-to-fuse') throw new Error(`nothing to fuse: ${inPath} is ${r.summary}`);
 
-	// The check's size is the user's when they ask, else small: a file must not choose how long it runs.
-	const checkSize = size || Math.min(ck.spec.inputSize, DEFAULT_CHECK_SIZE);
-	const cost = checkCost(ck.spec, checkSize);
-	if (cost > MAX_CHECK_MACS)
-		throw new Error(`checking this network at ${checkSize}×${checkSize} would take ${(cost / 1e9).toFixed(0)} G multiply-adds, more than this tool spends (${MAX_CHECK_MACS / 1e9} G); pass a smaller --size`);
-
-	const t0 = performance.now();
-	const fused = fuseModel(unfused);
-	const fuseMs = performance.now() - t0;
-	const check = checkFusion(unfused, fused, randomInput(ck.spec, seed, 1, checkSize));
-	const checkLine = `max |Δ| between unfused and fused logits = ${formatDelta(check.maxDelta, 3)} (max |y| = ${formatValue(check.maxOutput)}) on a random 1×${ck.spec.inChannels}×${checkSize}×${checkSize} input`;
-	if (!check.agrees) throw new Error(`nothing written: ${check.problem} (${checkLine})`);
-
-	const out = outPath.endsWith('.onnx') ? buildOnnx(fused) : saveCheckpoint(fused, { ...ck.metadata, fused_by: 'mobileone-lab npm run fuse' });
-	writeFileSync(outPath, out);
-
-	const total = collapseTotal(collapseByStage(ck.spec));
+	writeFileSync(outPath, r.bytes);
 	const pct = (a: number, b: number) => `${(((b - a) / a) * 100).toFixed(1)} %`;
 	const lines: [string, string][] = [
-		['input', `${inPath} (${formatBytes(bytes.length)}, unfused, spec ${ck.specSource === 'metadata' ? 'from metadata' : 'recognised from keys and shapes'})`],
-		['spec', `${ck.spec.name}: ${describeSpec(ck.spec)}`],
-		['merged', `${formatInt(total.unfused.branches)} branches into ${formatInt(total.fused.branches)} convs in ${fuseMs.toFixed(0)} ms`],
-		['operators', `${formatInt(total.unfused.operators)} → ${formatInt(total.fused.operators)}`],
-		['parameters', `${formatInt(total.unfused.parameters)} → ${formatInt(total.fused.parameters)} (${pct(total.unfused.parameters, total.fused.parameters)})`],
-		['check', checkLine],
-		['wrote', `${outPath} (${outPath.endsWith('.onnx') ? 'fused ONNX' : "fused state dict, Apple's keys"}, ${formatBytes(out.length)})`]
+		...recognisedLines(inPath, bytes.length, r),
+		['merged', `${formatInt(r.branches.before)} branches into ${formatInt(r.branches.after)} convs in ${r.fuseMs.toFixed(0)} ms`],
+		['operators', `${formatInt(r.operators.before)} → ${formatInt(r.operators.after)}`],
+		['parameters', `${formatInt(r.parameters.before)} → ${formatInt(r.parameters.after)} (${pct(r.parameters.before, r.parameters.after)})`],
+		['check', `${describeCheck(r.check)}${r.check.by === 'onnx-runtime' ? ', both graphs in onnxruntime-node' : ''}`],
+		['wrote', `${outPath} (${r.out === 'onnx' ? 'fused ONNX' : "fused state dict, Apple's keys"}, ${formatBytes(r.bytes.length)})`]
 	];
-	if (ck.unusedKeys.length) lines.push(['note', `${ck.unusedKeys.length} tensors not part of a MobileOne were left out, e.g. "${ck.unusedKeys[0]}"`]);
+	if (r.recognised.kind === 'checkpoint' && r.recognised.unusedKeys.length)
+		lines.push(['note', `${r.recognised.unusedKeys.length} tensors not part of a MobileOne were left out, e.g. "${r.recognised.unusedKeys[0]}"`]);
 	printReport(lines);
 });

@@ -46,7 +46,7 @@ describe('terminal: untrusted strings are escaped', () => {
 		expect(r.stdout).not.toMatch(RAW_CONTROL);
 		expect(r.stdout).toContain('\\u001b[2J');
 		// every line is one of the report's own
-		for (const line of r.stdout.trimEnd().split('\n')) expect(line).toMatch(/^ {2}(input|spec|merged|operators|parameters|check|wrote|note) /);
+		for (const line of r.stdout.trimEnd().split('\n')) expect(line).toMatch(/^ {2}(input|format|group|spec|merged|operators|parameters|check|wrote|note) /);
 	}, 90_000);
 
 	it('huge names, values and shapes are cut short in the one error line', async () => {

@@ -1,0 +1,307 @@
+/**
+ * "Fuse this file", whatever network file it is: the one piece of logic `npm run fuse` and the
+ * browser share. Pure (bytes in, a record and bytes out); the only thing it cannot do alone is run
+ * an ONNX graph, so the caller injects a runtime (onnxruntime-node in the CLI, onnxruntime-web in
+ * the browser).
+ *
+ * State dicts (safetensors, PyTorch) are fused block by block by the engine and checked by the
+ * engine; ONNX graphs are fused by the graph pass and checked by running both graphs. Either way
+ * nothing comes back unless the check agrees, and no file decides how long the check runs.
+ */
+import { seededNormal } from './core/random';
+import { maxAbs, maxAbsDiff, type Tensor } from './core/tensor';
+import { formatDelta, formatInt, formatValue } from './format';
+import { fuseParallelBranches, type Counts, type GroupReport } from './graph/fuse-branches';
+import { collapseByStage, collapseTotal } from './mobileone/collapse';
+import { AGREEMENT_TOLERANCE } from './mobileone/explain';
+import { fuseModel } from './mobileone/reparam';
+import type { MobileOneSpec } from './mobileone/spec';
+import { randomInput } from './mobileone/synthetic';
+import { checkCost, checkFusion, DEFAULT_CHECK_SIZE, MAX_CHECK_MACS } from './mobileone/verify';
+import { saveCheckpoint } from './io/checkpoint';
+import { readNetworkFile } from './io/network-file';
+import { buildOnnx } from './io/onnx/build';
+import { encodeOnnx } from './io/onnx/encode';
+import { elementCount, intsAttribute, isStandardDomain, type ModelDim, type OnnxModel } from './io/onnx/model';
+
+/**
+ * Runs an ONNX file on one float32 input and returns its first output's values. The CLI passes
+ * onnxruntime-node, the browser onnxruntime-web; graph optimisation should be off, so that the
+ * runtime's own folding cannot hide what the file holds.
+ */
+export type OnnxRunner = (bytes: Uint8Array, input: { name: string; data: Float32Array; shape: number[] }, output: string) => Promise<Float32Array>;
+
+export interface FuseFileOptions {
+	/** Seed of the random input the check runs on. */
+	seed: number;
+	/** Side of that input; 0 = the default (the spec's input size or the graph's fixed H/W, else DEFAULT_CHECK_SIZE). */
+	size: number;
+	out: 'onnx' | 'safetensors';
+	/** Needed for ONNX inputs only. */
+	runOnnx?: OnnxRunner;
+	/** Metadata added to a safetensors output. */
+	metadata?: Record<string, string>;
+}
+
+/** What the bytes were recognised as. */
+export type Recognised =
+	| {
+			kind: 'checkpoint';
+			format: 'safetensors' | 'pytorch';
+			spec: MobileOneSpec;
+			specSource: 'metadata' | 'inferred';
+			/** Where a PyTorch file kept its state dict ("top level", "state_dict", …); null for safetensors. */
+			found: string | null;
+			form: 'unfused' | 'fused';
+			/** Float tensors the spec has no place for (left out). */
+			unusedKeys: string[];
+	  }
+	| {
+			kind: 'onnx';
+			format: 'onnx';
+			input: string;
+			output: string;
+			/** Every group of parallel branches the pass found, merged or with the reason it was not. */
+			groups: GroupReport[];
+	  };
+
+export interface FileCheck {
+	/** Where the two networks ran: the engine's reference ops, or the injected ONNX runtime. */
+	by: 'engine' | 'onnx-runtime';
+	/** The random input's shape, [N, C, S, S]. */
+	shape: number[];
+	seed: number;
+	maxDelta: number;
+	maxOutput: number;
+	/** Multiply-adds the check was allowed to spend (both networks), ≤ MAX_CHECK_MACS. */
+	cost: number;
+}
+
+export type FuseFileResult =
+	| {
+			status: 'fused';
+			recognised: Recognised;
+			/** One line for people: what was merged, what shrank. */
+			summary: string;
+			/** Branches before, and the convs they became. */
+			branches: Counts;
+			operators: Counts;
+			parameters: Counts;
+			fuseMs: number;
+			check: FileCheck;
+			out: 'onnx' | 'safetensors';
+			bytes: Uint8Array;
+	  }
+	| { status: 'nothing-to-fuse'; recognised: Recognised; summary: string };
+
+export type FuseErrorCode =
+	/** The request cannot be done for this file (safetensors out of an ONNX graph, no runtime given). */
+	| 'usage'
+	/** The check would cost more than MAX_CHECK_MACS, or its input cannot be made. */
+	| 'check-too-large'
+	| 'check-unsupported'
+	/** The fused network does not compute what the original does, or either is not finite. */
+	| 'check-failed'
+	/** The injected runtime refused or failed to run a graph. */
+	| 'runtime';
+
+/** Every failure that is not the file's fault as a WeightsError: the request, the check, the runtime. */
+export class FuseError extends Error {
+	readonly code: FuseErrorCode;
+	readonly check: FileCheck | null;
+	constructor(code: FuseErrorCode, message: string, check: FileCheck | null = null) {
+		super(message);
+		this.name = 'FuseError';
+		this.code = code;
+		this.check = check;
+	}
+}
+
+/** The check in one sentence, as the CLI prints it and the browser shows it. */
+export function describeCheck(c: FileCheck): string {
+	return `max |Δ| between unfused and fused logits = ${formatDelta(c.maxDelta, 3)} (max |y| = ${formatValue(c.maxOutput)}) on a random ${c.shape.join('×')} input`;
+}
+
+function problemOf(original: Float32Array, fused: Float32Array, maxDelta: number, maxOutput: number): string | null {
+	const finite = (a: Float32Array) => a.every((v) => v - v === 0);
+	if (!finite(original)) return 'the train-time network’s outputs are not finite';
+	if (!finite(fused)) return 'the fused network’s outputs are not finite';
+	if (!(maxDelta <= AGREEMENT_TOLERANCE * maxOutput))
+		return `the fused network differs from the train-time one by ${formatDelta(maxDelta, 3)}, more than ${AGREEMENT_TOLERANCE} × the largest output (${formatValue(maxOutput)})`;
+	return null;
+}
+
+/**
+ * Fuses a network file. Throws WeightsError for a file it cannot read, FuseError for a request or
+ * check that fails; otherwise the result holds the fused file's bytes, or says there was nothing
+ * to fuse.
+ */
+export async function fuseNetworkFile(bytes: Uint8Array, options: FuseFileOptions): Promise<FuseFileResult> {
+	const file = readNetworkFile(bytes);
+	if (file.kind === 'checkpoint') return fuseCheckpoint(file.format, file.checkpoint, file.found, options);
+	return fuseGraph(bytes, file.model, options);
+}
+
+type CheckpointFile = Extract<ReturnType<typeof readNetworkFile>, { kind: 'checkpoint' }>;
+
+function fuseCheckpoint(format: CheckpointFile['format'], ck: CheckpointFile['checkpoint'], found: string | null, options: FuseFileOptions): FuseFileResult {
+	const recognised: Recognised = { kind: 'checkpoint', format, spec: ck.spec, specSource: ck.specSource, found, form: ck.form, unusedKeys: ck.unusedKeys };
+	if (ck.form !== 'unfused') return { status: 'nothing-to-fuse', recognised, summary: 'already fused: it has reparam_conv weights, no parallel branches' };
+
+	// The check's size is the user's when they ask, else small: a file must not choose how long it runs.
+	const size = options.size || Math.min(ck.spec.inputSize, DEFAULT_CHECK_SIZE);
+	const cost = checkCost(ck.spec, size);
+	if (cost > MAX_CHECK_MACS)
+		throw new FuseError(
+			'check-too-large',
+			`checking this network at ${size}×${size} would take ${(cost / 1e9).toFixed(0)} G multiply-adds, more than this tool spends (${MAX_CHECK_MACS / 1e9} G); pass a smaller --size`
+		);
+
+	const t0 = performance.now();
+	const fused = fuseModel(ck.model);
+	const fuseMs = performance.now() - t0;
+	const input = randomInput(ck.spec, options.seed, 1, size);
+	const c = checkFusion(ck.model, fused, input);
+	const check: FileCheck = { by: 'engine', shape: [...input.shape], seed: options.seed, maxDelta: c.maxDelta, maxOutput: c.maxOutput, cost };
+	if (!c.agrees) throw new FuseError('check-failed', `nothing written: ${c.problem} (${describeCheck(check)})`, check);
+
+	const out = options.out === 'onnx' ? buildOnnx(fused) : saveCheckpoint(fused, { ...ck.metadata, ...options.metadata });
+	const total = collapseTotal(collapseByStage(ck.spec));
+	return {
+		status: 'fused',
+		recognised,
+		summary: `merged ${formatInt(total.unfused.branches)} branches into ${formatInt(total.fused.branches)} convs`,
+		branches: { before: total.unfused.branches, after: total.fused.branches },
+		operators: { before: total.unfused.operators, after: total.fused.operators },
+		parameters: { before: total.unfused.parameters, after: total.fused.parameters },
+		fuseMs,
+		check,
+		out: options.out,
+		bytes: out
+	};
+}
+
+/** The graph's one runtime input: its name and [N, C, H, W] as the file states them. */
+function graphInput(model: OnnxModel): { name: string; dims: ModelDim[] } {
+	const g = model.graph;
+	const inits = new Set(g.initializers.map((t) => t.name));
+	const inputs = g.inputs.filter((v) => !inits.has(v.name));
+	if (inputs.length !== 1)
+		throw new FuseError('check-unsupported', `the graph has ${formatInt(inputs.length)} runtime inputs; the check feeds exactly one image tensor`);
+	const t = inputs[0].type;
+	if (!t || t.kind !== 'tensor' || !t.shape || t.shape.length !== 4)
+		throw new FuseError('check-unsupported', `the graph's input "${inputs[0].name}" is not a 4-D tensor [N, C, H, W]; the check feeds an image`);
+	if (t.elemType !== 1) throw new FuseError('check-unsupported', `the graph's input "${inputs[0].name}" is not float32; the check feeds float32`);
+	return { name: inputs[0].name, dims: t.shape };
+}
+
+const fixed = (d: ModelDim): number | null => (typeof d === 'number' && d > 0 ? d : null);
+
+/** Operators that can make a tensor's H×W larger than their inputs': the check's cost cannot be bounded through them. */
+const GROWS = new Set(['Resize', 'Upsample', 'ConvTranspose', 'Tile', 'Expand', 'Pad', 'DepthToSpace', 'ConstantOfShape', 'Loop', 'Scan', 'If']);
+
+/**
+ * Multiply-adds of running `model` once on an input of `batch` × H × W, bounded from above: H×W is
+ * carried through the graph (Conv and pooling by their strides, pads and kernels, global pooling to
+ * 1×1, anything else as the largest of its inputs), and every weight of a Conv, Gemm or MatMul
+ * counts once per output pixel. Throws FuseError for an operator that can grow H×W, whose cost no
+ * such bound covers.
+ */
+export function graphCost(model: OnnxModel, input: string, batch: number, h: number, w: number): number {
+	const g = model.graph;
+	const inits = new Map(g.initializers.map((t) => [t.name, t]));
+	const side = new Map<string, [number, number]>([[input, [h, w]]]);
+	let macs = 0;
+	for (const node of g.nodes) {
+		if (!isStandardDomain(node.domain)) throw new FuseError('check-unsupported', `the graph has a "${node.opType}" node of domain "${node.domain}"; the check only runs standard operators`);
+		if (GROWS.has(node.opType)) throw new FuseError('check-unsupported', `the graph has a ${node.opType} node; the check cannot bound the work of running it`);
+		// An input not produced yet (a graph out of order) counts as the full input's size: an upper bound still.
+		const sides = node.inputs.filter((n) => n !== '' && !inits.has(n)).map((n) => side.get(n) ?? ([h, w] as [number, number]));
+		const largest: [number, number] = sides.length ? [Math.max(...sides.map((s) => s[0])), Math.max(...sides.map((s) => s[1]))] : [1, 1];
+		let out = largest;
+		if (node.opType === 'GlobalAveragePool' || node.opType === 'GlobalMaxPool') out = [1, 1];
+		else if (['Conv', 'MaxPool', 'AveragePool', 'LpPool'].includes(node.opType)) {
+			const weight = node.opType === 'Conv' ? inits.get(node.inputs[1]) : undefined;
+			const kernel = node.opType === 'Conv' ? (weight?.dims.slice(2) ?? [1, 1]) : (intsAttribute(node, 'kernel_shape', [1, 1]) ?? [1, 1]);
+			const strides = intsAttribute(node, 'strides', [1, 1]) ?? [1, 1];
+			const pads = intsAttribute(node, 'pads', [0, 0, 0, 0]) ?? [0, 0, 0, 0];
+			const dil = intsAttribute(node, 'dilations', [1, 1]) ?? [1, 1];
+			out = [0, 1].map((i) => {
+				const stride = Math.max(1, strides[i] ?? 1);
+				const padded = largest[i] + Math.max(0, pads[i] ?? 0) + Math.max(0, pads[i + 2] ?? 0);
+				return Math.max(1, Math.floor((padded - (dil[i] ?? 1) * ((kernel[i] ?? 1) - 1) - 1) / stride) + 1, Math.ceil(largest[i] / stride));
+			}) as [number, number];
+		}
+		if (['Conv', 'Gemm', 'MatMul'].includes(node.opType)) {
+			let weights = 0;
+			for (const name of node.inputs) {
+				const t = inits.get(name);
+				if (t) weights += elementCount(t.dims, `tensor "${t.name}"`);
+			}
+			macs += weights * out[0] * out[1] * batch;
+		}
+		for (const o of node.outputs) side.set(o, out);
+	}
+	return macs;
+}
+
+async function fuseGraph(bytes: Uint8Array, model: OnnxModel, options: FuseFileOptions): Promise<FuseFileResult> {
+	if (options.out !== 'onnx') throw new FuseError('usage', 'an ONNX file can only be fused to ONNX; safetensors output needs a safetensors or PyTorch state dict');
+	const t0 = performance.now();
+	const { model: fusedModel, summary } = fuseParallelBranches(model);
+	const fuseMs = performance.now() - t0;
+	const output = model.graph.outputs[0]?.name;
+	if (output === undefined) throw new FuseError('check-unsupported', 'the graph has no output');
+	const { name, dims } = graphInput(model);
+	const recognised: Recognised = { kind: 'onnx', format: 'onnx', input: name, output, groups: summary.groups };
+	const merged = summary.groups.filter((g) => g.merged);
+	if (merged.length === 0) return { status: 'nothing-to-fuse', recognised, summary: summary.message };
+
+	const channels = fixed(dims[1]);
+	if (channels === null) throw new FuseError('check-unsupported', `the graph's input "${name}" does not fix its channel count; the check cannot make an input for it`);
+	const [h, w] = [fixed(dims[2]), fixed(dims[3])];
+	const size = options.size || DEFAULT_CHECK_SIZE;
+	const shape = [fixed(dims[0]) ?? 1, channels, h ?? size, w ?? size];
+	const cost = graphCost(model, name, shape[0], shape[2], shape[3]) + graphCost(fusedModel, name, shape[0], shape[2], shape[3]);
+	if (cost > MAX_CHECK_MACS)
+		throw new FuseError(
+			'check-too-large',
+			`checking this graph on a ${shape.join('×')} input could take up to ${(cost / 1e9).toFixed(0)} G multiply-adds, more than this tool spends (${MAX_CHECK_MACS / 1e9} G)${h === null || w === null ? '; pass a smaller --size' : ''}`
+		);
+	if (!options.runOnnx) throw new FuseError('usage', 'checking a fused ONNX graph needs an ONNX runtime, and none was given');
+
+	const out = encodeOnnx(fusedModel);
+	const normal = seededNormal(options.seed);
+	const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+	for (let i = 0; i < data.length; i++) data[i] = normal();
+	const x: Tensor = { shape, data };
+	const run = async (which: string, file: Uint8Array): Promise<Float32Array> => {
+		try {
+			return await options.runOnnx!(file, { name, data: x.data, shape }, output);
+		} catch (e) {
+			throw new FuseError('runtime', `the ONNX runtime could not run the ${which} graph: ${(e as Error)?.message ?? String(e)}`);
+		}
+	};
+	const yOriginal = await run('original', bytes);
+	const yFused = await run('fused', out);
+	if (yOriginal.length !== yFused.length)
+		throw new FuseError('check-failed', `nothing written: the fused graph's output has ${formatInt(yFused.length)} values, the original's ${formatInt(yOriginal.length)}`);
+	const maxDelta = maxAbsDiff(yOriginal, yFused);
+	const maxOutput = maxAbs(yOriginal);
+	const check: FileCheck = { by: 'onnx-runtime', shape, seed: options.seed, maxDelta, maxOutput, cost };
+	const problem = problemOf(yOriginal, yFused, maxDelta, maxOutput);
+	if (problem) throw new FuseError('check-failed', `nothing written: ${problem} (${describeCheck(check)})`, check);
+
+	return {
+		status: 'fused',
+		recognised,
+		summary: summary.message,
+		branches: { before: merged.reduce((n, g) => n + g.branches.length, 0), after: merged.length },
+		operators: summary.nodes,
+		parameters: summary.parameters,
+		fuseMs,
+		check,
+		out: 'onnx',
+		bytes: out
+	};
+}
