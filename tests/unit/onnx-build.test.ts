@@ -265,6 +265,9 @@ describe('graph structure', () => {
 		expect(order.indexOf('stage1.0/add.2')).toBeLessThan(order.indexOf('stage1.0/rbr_conv.1/conv'));
 		expect(onnxGraph(fused).nodes.map((n) => n.name)).toContain('stage1.0/reparam_conv');
 		expect(g.inputs).toEqual([{ name: 'input', shape: ['N', 3, 'H', 'W'] }]);
+		// A graph that only ever runs at one size can say so (the benchmark's forms do).
+		expect(onnxGraph(unfused, 12).inputs).toEqual([{ name: 'input', shape: ['N', 3, 12, 12] }]);
+		expect(() => onnxGraph(unfused, 0)).toThrow(RangeError);
 		expect(g.outputs).toEqual([{ name: 'logits', shape: ['N', 5] }]);
 		// SE sits between the branches' sum and the block's ReLU.
 		const mul = g.nodes.find((n) => n.name === 'stage1.0/se/scale')!;

@@ -72,9 +72,9 @@ export async function buildBenchGraphs(model: ModelInfo, unfused: UnfusedModel, 
 	await step('Fusing the branches into one conv per block', 0);
 	const fused = fuseModel(unfused);
 	await step('Building the multi-branch ONNX graph', 1 / 3);
-	const unfusedOnnx = buildOnnx(unfused);
+	const unfusedOnnx = buildOnnx(unfused, { size: model.inputSize });
 	await step('Building the fused ONNX graph', 2 / 3);
-	const fusedOnnx = buildOnnx(fused);
+	const fusedOnnx = buildOnnx(fused, { size: model.inputSize });
 	return {
 		model,
 		onnx: { unfused: unfusedOnnx, fused: fusedOnnx, reference: reference?.bytes ?? null },

@@ -82,8 +82,8 @@ export class Classifier {
 		if (!ck.labels || !ck.mean || !ck.std) throw new Error('the shipped checkpoint has no labels, mean or std in its metadata');
 		onProgress({ phase: 'build' });
 		await nextFrame();
-		const unfusedOnnx = buildOnnx(ck.model);
-		const fusedOnnx = buildOnnx(fuseModel(ck.model));
+		const unfusedOnnx = buildOnnx(ck.model, { size: ck.spec.inputSize });
+		const fusedOnnx = buildOnnx(fuseModel(ck.model), { size: ck.spec.inputSize });
 		onProgress({ phase: 'runtime' });
 		const ort = await ortReady;
 		const options: Ort.InferenceSession.SessionOptions = { executionProviders: ['wasm'] };
