@@ -11,6 +11,7 @@ import { formatBytes, formatInt } from '$lib/format';
 import { fuseParallelBranches, type GroupReport } from '$lib/graph/fuse-branches';
 import { requireUnfused, saveCheckpoint } from '$lib/io/checkpoint';
 import { readNetworkFile } from '$lib/io/network-file';
+import { sniffWeightsFormat } from '$lib/io/sniff';
 import { buildOnnx, INPUT_NAME, summarizeGraph } from '$lib/io/onnx/build';
 import { encodeOnnx } from '$lib/io/onnx/encode';
 import type { ModelGraph } from '$lib/io/onnx/model';
@@ -93,10 +94,21 @@ function nodeCount(byType: Record<string, number>): number {
 	return Object.values(byType).reduce((a, b) => a + b, 0);
 }
 
+/** The engine's decoder speaks of fields and varints; a visitor needs to hear which kind of file failed first. */
+function readOrExplain(bytes: Uint8Array) {
+	try {
+		return readNetworkFile(bytes);
+	} catch (e) {
+		if (e instanceof WeightsError && sniffWeightsFormat(bytes) === 'onnx' && !/\bONNX\b/.test(e.message))
+			throw new WeightsError(e.code, `this ONNX file is corrupt or unsupported: ${e.message}`);
+		throw e;
+	}
+}
+
 /** Fuses a network file. `onStage` is called as each step starts. Throws with the engine's sentence. */
 export function fuseOwnFile(bytes: Uint8Array, onStage: (s: Stage) => void = () => {}): FuseOutcome {
 	onStage('parse');
-	const file = readNetworkFile(bytes);
+	const file = readOrExplain(bytes);
 	if (file.kind === 'checkpoint') {
 		const unfused = requireUnfused(file.checkpoint, 'this page');
 		onStage('fuse');
@@ -122,7 +134,7 @@ export function fuseOwnFile(bytes: Uint8Array, onStage: (s: Stage) => void = () 
 		const why = summary.groups.length
 			? `none of its ${formatInt(summary.groups.length)} groups of parallel branches can merge (${summary.groups[0].reason})`
 			: `already fused: ${formatInt(summary.convs.before)} convs, no parallel branches`;
-		throw new WeightsError('not-mobileone', `nothing to fuse in this ONNX file: ${why}`);
+		throw new WeightsError('not-mobileone', `nothing to fuse in this ONNX file — ${why}`);
 	}
 	onStage('write');
 	return {
