@@ -60,6 +60,16 @@ async function openPage(viewport = { width: 1280, height: 900 }): Promise<Page> 
 	await page.setViewportSize(viewport);
 	opened.push({ page, watch: watchPage(page) });
 	await page.goto(`${server.url}/yours`, { waitUntil: 'networkidle' });
+	// Each test starts with nothing kept: the browser profile, and so IndexedDB, is shared by all.
+	await page.evaluate(
+		() =>
+			new Promise((done) => {
+				const req = indexedDB.deleteDatabase('mobileone-lab');
+				req.onsuccess = req.onerror = req.onblocked = () => done(null);
+			})
+	);
+	await page.reload({ waitUntil: 'networkidle' });
+	expect(await page.locator('.kept').count()).toBe(0);
 	return page;
 }
 
