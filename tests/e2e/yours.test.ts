@@ -214,7 +214,7 @@ describe('your network', () => {
 		closeSync(openSync(huge, 'w'));
 		truncateSync(huge, 600 * 1024 * 1024);
 		await fileInput(page).setInputFiles(huge);
-		await expect.poll(() => page.getByRole('alert').innerText().catch(() => '')).toMatch(/huge\.onnx: This file is 629 MB, above the 537 MB this page reads; it was not opened\./);
+		await expect.poll(() => page.getByRole('alert').innerText().catch(() => '')).toMatch(/huge\.onnx: This file is 629 MB, above the 512 MB this page reads; it was not opened\./);
 		await page.screenshot({ path: `${SCREENSHOTS}/yours-error-375.png`, fullPage: true });
 		expect(await seriousAxeViolations(page)).toEqual([]);
 		// Nothing bad was kept.

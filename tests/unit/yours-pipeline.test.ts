@@ -73,7 +73,7 @@ describe('fuseOwnFile', () => {
 
 	it('refuses a file above the limit by its size alone', () => {
 		expect(sizeProblem(MAX_FILE_BYTES)).toBeNull();
-		expect(sizeProblem(MAX_FILE_BYTES + 1)).toMatch(/above the 537 MB this page reads/);
+		expect(sizeProblem(MAX_FILE_BYTES + 1)).toMatch(/above the 512 MB this page reads/);
 	});
 });
 

@@ -19,7 +19,7 @@ import { fuseModel } from '$lib/mobileone/reparam';
 import type { MobileOneSpec } from '$lib/mobileone/spec';
 
 /** Files above this are refused before a byte is read: the page would need several times it in memory. */
-export const MAX_FILE_BYTES = 512 * 1024 * 1024;
+export const MAX_FILE_BYTES = 512e6;
 /** The seed of the proof's random input, so a rerun compares the same numbers. */
 export const PROOF_SEED = 20240601;
 /** The side of the proof's input where the network leaves its height and width open. */
