@@ -31,6 +31,12 @@ export const SECTIONS: readonly Section[] = [
 			'Show our small CIFAR-10 MobileOne an image of your own and see its ten class scores. The image stays on your device.'
 	},
 	{
+		href: '/yours',
+		label: 'Your network',
+		short: 'Yours',
+		blurb: 'Drop your own MobileOne checkpoint or ONNX file: fused and checked in your browser, then yours to download. Nothing is uploaded.'
+	},
+	{
 		href: '/model',
 		label: 'Model',
 		short: 'Model',

@@ -1,0 +1,228 @@
+/**
+ * The "your network" page in Chromium, on the static build (`vite build` first): files set on the
+ * input are fused in the worker and proved in onnxruntime-web; the downloaded ONNX is checked again
+ * here in onnxruntime-node against the original. Bad files each get their sentence, and a good file
+ * works after them. The network survives a reload (IndexedDB) and "Forget" removes it.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, closeSync, openSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { Page } from 'playwright-core';
+import { launchBrowser, seriousAxeViolations, startStaticServer, watchPage, type LaunchedBrowser, type PageWatch, type StaticServer } from '../../scripts/lib/browser-harness';
+import { buildOnnx } from '../../src/lib/io/onnx/build';
+import { loadCheckpoint, requireUnfused } from '../../src/lib/io/checkpoint';
+import { badFiles, SMALL_SPEC, unfusedOnnx } from '../fixtures/yours';
+
+const BUILD = process.env.E2E_BUILD ?? 'build';
+const SCREENSHOTS = 'test-results/screenshots';
+/** Generous: on a busy 2-core machine loading the runtime and two sessions takes seconds. */
+const FUSE_TIMEOUT = 120_000;
+const PYTHON = '/usr/bin/python3';
+const torchAvailable = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+if (!torchAvailable && process.env.CI === 'true') throw new Error('CI must have PyTorch: apt-get install -y python3-torch');
+
+let server: StaticServer;
+let browser: LaunchedBrowser;
+let dir: string;
+let opened: { page: Page; watch: PageWatch }[] = [];
+
+beforeAll(async () => {
+	server = await startStaticServer(BUILD, { isolated: true });
+	browser = await launchBrowser();
+	dir = mkdtempSync(join(tmpdir(), 'yours-e2e-'));
+});
+
+afterEach(async () => {
+	const pages = opened;
+	opened = [];
+	try {
+		for (const { watch } of pages) {
+			expect(watch.consoleErrors, 'console errors').toEqual([]);
+			expect(watch.failedRequests, 'failed requests').toEqual([]);
+			expect(watch.outsideRequests, 'requests leaving the origin').toEqual([]);
+		}
+	} finally {
+		for (const { page } of pages) await page.close();
+	}
+});
+
+afterAll(async () => {
+	await browser?.close();
+	await server?.close();
+	if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function openPage(viewport = { width: 1280, height: 900 }): Promise<Page> {
+	const page = await browser.context.newPage();
+	await page.setViewportSize(viewport);
+	opened.push({ page, watch: watchPage(page) });
+	await page.goto(`${server.url}/yours`, { waitUntil: 'networkidle' });
+	// Each test starts with nothing kept: the browser profile, and so IndexedDB, is shared by all.
+	await page.evaluate(
+		() =>
+			new Promise((done) => {
+				const req = indexedDB.deleteDatabase('mobileone-lab');
+				req.onsuccess = req.onerror = req.onblocked = () => done(null);
+			})
+	);
+	await page.reload({ waitUntil: 'networkidle' });
+	expect(await page.locator('.kept').count()).toBe(0);
+	return page;
+}
+
+const fileInput = (page: Page) => page.getByLabel('Choose a network file');
+
+async function give(page: Page, name: string, bytes: Uint8Array): Promise<void> {
+	await fileInput(page).setInputFiles({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
+}
+
+/** Waits for the verdict, then downloads the fused ONNX and returns it with the verdict's text. */
+async function verdictAndDownload(page: Page): Promise<{ verdict: string; onnx: Uint8Array; filename: string }> {
+	const verdict = page.locator('.verdict');
+	await page.locator('.verdict, [role="alert"]').first().waitFor({ state: 'visible', timeout: FUSE_TIMEOUT });
+	const alert = page.getByRole('alert');
+	if (await alert.count()) throw new Error(`the page refused the file: ${await alert.innerText()}`);
+	expect(await verdict.getAttribute('data-agrees')).toBe('true');
+	const link = page.getByRole('link', { name: /Fused ONNX/ });
+	const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+	const path = await download.path();
+	return { verdict: await verdict.innerText(), onnx: new Uint8Array(readFileSync(path)), filename: download.suggestedFilename() };
+}
+
+/** The original and the fused network on one random input in onnxruntime-node: max |Δ| ≤ 1e-4 · max |y|. */
+async function expectSameFunction(original: Uint8Array, fused: Uint8Array, shape: number[]): Promise<void> {
+	const data = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * 12.9898) * 2);
+	const run = async (bytes: Uint8Array) => {
+		const s = await ort.InferenceSession.create(bytes);
+		const out = await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', data, shape) });
+		const y = out[s.outputNames[0]].data as Float32Array;
+		await s.release();
+		return y;
+	};
+	const [a, b] = [await run(original), await run(fused)];
+	expect(b.length).toBe(a.length);
+	let d = 0;
+	let m = 0;
+	for (let i = 0; i < a.length; i++) {
+		d = Math.max(d, Math.abs(a[i] - b[i]));
+		m = Math.max(m, Math.abs(a[i]));
+	}
+	expect(m).toBeGreaterThan(0);
+	expect(d).toBeLessThanOrEqual(1e-4 * m);
+}
+
+describe('your network', () => {
+	test('a safetensors state dict: recognised, proved, downloadable, kept across a reload, forgotten', async () => {
+		const page = await openPage();
+		const bytes = new Uint8Array(readFileSync('models/mobileone-cifar10.safetensors'));
+		await give(page, 'mobileone-cifar10.safetensors', bytes);
+		const { verdict, onnx, filename } = await verdictAndDownload(page);
+		expect(verdict).toMatch(/^The fused network computes the same function: max \|Δ\| = /);
+		expect(filename).toBe('mobileone-cifar10-fused.onnx');
+		await expectSameFunction(buildOnnx(requireUnfused(loadCheckpoint(bytes), 'the test')), onnx, [1, 3, 32, 32]);
+
+		// What it recognised: the spec, the collapse table, operators before → after.
+		await expect.poll(() => page.getByRole('region', { name: 'Whole-network collapse table' }).count()).toBe(1);
+		expect(await page.locator('.spec').innerText()).toMatch(/k = 4/);
+		const st = page.getByRole('link', { name: /Fused safetensors/ });
+		expect(await st.getAttribute('download')).toBe('mobileone-cifar10-fused.safetensors');
+		expect(await st.getAttribute('href')).toMatch(/^blob:/);
+		const [stDownload] = await Promise.all([page.waitForEvent('download'), st.click()]);
+		const fusedCk = loadCheckpoint(new Uint8Array(readFileSync(await stDownload.path())));
+		expect(fusedCk.form).toBe('fused');
+
+		expect(await seriousAxeViolations(page)).toEqual([]);
+		mkdirSync(SCREENSHOTS, { recursive: true });
+		for (const width of [375, 1280, 1920]) {
+			await page.setViewportSize({ width, height: 900 });
+			await page.screenshot({ path: `${SCREENSHOTS}/yours-${width}.png`, fullPage: true });
+			const wider = await page.evaluate(() =>
+				[...document.querySelectorAll('body *')]
+					.filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.scroll-x'))
+					.map((e) => `${e.tagName.toLowerCase()}.${e.className}`)
+			);
+			expect(wider, `elements wider than ${width} px`).toEqual([]);
+		}
+
+		// Kept in IndexedDB: a reload shows it again, proved again.
+		await page.reload({ waitUntil: 'networkidle' });
+		await page.locator('.verdict[data-agrees="true"]').waitFor({ timeout: FUSE_TIMEOUT });
+		expect(await page.locator('.kept').innerText()).toContain('mobileone-cifar10.safetensors');
+		await page.getByRole('button', { name: 'Forget this network' }).click();
+		await expect.poll(() => page.locator('.verdict').count()).toBe(0);
+		await page.reload({ waitUntil: 'networkidle' });
+		await page.waitForTimeout(500);
+		expect(await page.locator('.kept').count()).toBe(0);
+		expect(await page.locator('.verdict').count()).toBe(0);
+	}, 300_000);
+
+	test('an unfused ONNX graph: every group listed and merged, the download computes the same', async () => {
+		const page = await openPage();
+		const original = unfusedOnnx();
+		await give(page, 'small.onnx', original);
+		const { onnx, filename } = await verdictAndDownload(page);
+		expect(filename).toBe('small-fused.onnx');
+		const groups = page.getByRole('region', { name: 'Groups of parallel branches' });
+		const rows = groups.locator('tbody tr');
+		expect(await rows.count()).toBeGreaterThan(0);
+		expect(await groups.locator('caption').innerText()).toMatch(/^(\d+) of \1 groups/);
+		expect(await page.getByRole('link', { name: /Fused safetensors/ }).count()).toBe(0);
+		await expectSameFunction(original, onnx, [1, 3, 40, 40]);
+		await page.screenshot({ path: `${SCREENSHOTS}/yours-onnx-1280.png`, fullPage: true });
+	}, 300_000);
+
+	test.skipIf(!torchAvailable)('a PyTorch .pth.tar training checkpoint written by torch.save', async () => {
+		const path = join(dir, 'small.pth.tar');
+		const script = [
+			'import json, sys, torch',
+			"sys.path.insert(0, 'models')",
+			'from mobileone import MobileOne',
+			'torch.set_num_threads(1); torch.manual_seed(0)',
+			'm = MobileOne(json.loads(sys.argv[1]))',
+			'with torch.no_grad():',
+			'    for b in m.modules():',
+			'        if isinstance(b, torch.nn.BatchNorm2d):',
+			'            b.weight.uniform_(0.5, 1.5); b.bias.normal_(0, 0.1); b.running_mean.normal_(0, 0.1); b.running_var.uniform_(0.5, 2.0)',
+			"torch.save({'epoch': 3, 'state_dict': m.state_dict()}, sys.argv[2])"
+		].join('\n');
+		const made = spawnSync(PYTHON, ['-c', script, JSON.stringify(SMALL_SPEC), path], { encoding: 'utf8' });
+		expect(made.status, made.stderr).toBe(0);
+		const page = await openPage();
+		await give(page, 'small.pth.tar', new Uint8Array(readFileSync(path)));
+		const { onnx, filename } = await verdictAndDownload(page);
+		expect(filename).toBe('small-fused.onnx');
+		expect(await page.locator('#recognised-heading + p').innerText()).toMatch(/PyTorch.*found at state_dict/s);
+		// The original, as our builder writes the same weights unfused, against the download.
+		const tensors = await import('../../src/lib/io/network-file').then((m) => m.readNetworkFile(new Uint8Array(readFileSync(path))));
+		if (tensors.kind !== 'checkpoint') throw new Error('expected a checkpoint');
+		await expectSameFunction(buildOnnx(requireUnfused(tensors.checkpoint, 'the test')), onnx, [1, 3, 32, 32]);
+	}, 300_000);
+
+	test('every bad file gets its one sentence, and a good file works after them', async () => {
+		const page = await openPage({ width: 375, height: 800 });
+		for (const f of badFiles()) {
+			await give(page, f.name, f.bytes);
+			const alert = page.getByRole('alert');
+			await expect.poll(() => alert.innerText().catch(() => ''), { timeout: 30_000 }).toContain(f.name);
+			expect(await alert.innerText(), f.label).toMatch(f.says);
+		}
+		// Too large: refused by its size, before a byte is read (a sparse file costs no disk).
+		const huge = join(dir, 'huge.onnx');
+		closeSync(openSync(huge, 'w'));
+		truncateSync(huge, 600 * 1024 * 1024);
+		await fileInput(page).setInputFiles(huge);
+		await expect.poll(() => page.getByRole('alert').innerText().catch(() => '')).toMatch(/huge\.onnx: This file is 629 MB, above the 512 MB this page reads; it was not opened\./);
+		await page.screenshot({ path: `${SCREENSHOTS}/yours-error-375.png`, fullPage: true });
+		expect(await seriousAxeViolations(page)).toEqual([]);
+		// Nothing bad was kept.
+		expect(await page.locator('.kept').count()).toBe(0);
+
+		await give(page, 'small.onnx', unfusedOnnx());
+		await verdictAndDownload(page);
+		expect(await page.getByRole('alert').count()).toBe(0);
+		await page.getByRole('button', { name: 'Forget this network' }).click();
+	}, 300_000);
+});
