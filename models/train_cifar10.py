@@ -3,6 +3,9 @@
 
     /usr/bin/python3 models/train_cifar10.py            # train (resumes from models/checkpoints/last.pt)
     /usr/bin/python3 models/train_cifar10.py --bench    # time a few steps, no training
+    /usr/bin/python3 models/train_cifar10.py --k 1 --seed 1 --run k1-seed1
+        # an ablation run: same recipe, k branches per block; writes only models/ablation/k1-seed1.json
+        # (metrics and training curve, no weights) and resumes from models/checkpoints/k1-seed1.pt
 
 Needs Debian's PyTorch, Pillow and matplotlib (apt-get install -y python3-torch python3-pil
 python3-matplotlib). Reads ../shared/datasets/cifar10/{train,test}.tar; decoded arrays are cached
@@ -140,8 +143,18 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--fp32", action="store_true", help="train in float32 (default: bfloat16 autocast, ~1.5x faster here)")
     ap.add_argument("--bench", action="store_true", help="time 20 training steps and exit")
-    ap.add_argument("--checkpoint", type=Path, default=HERE / "checkpoints" / "last.pt")
+    ap.add_argument("--checkpoint", type=Path, default=None,
+                    help="default: models/checkpoints/last.pt, or models/checkpoints/RUN.pt with --run")
+    ap.add_argument("--k", type=int, default=4, help="over-parameterization factor k of every stage (the paper's k)")
+    ap.add_argument("--run", default=None,
+                    help="ablation run name: write models/ablation/RUN.json instead of the shipped model files")
     args = ap.parse_args()
+    if args.checkpoint is None:
+        args.checkpoint = HERE / "checkpoints" / (f"{args.run}.pt" if args.run else "last.pt")
+    global SPEC
+    if args.k != 4 and not args.run:
+        ap.error("--k other than 4 trains an ablation: name it with --run so the shipped model is not overwritten")
+    SPEC = {**SPEC, "stages": [{**st, "k": args.k} for st in SPEC["stages"]]}
 
     torch.set_num_threads(args.threads)  # Debian's torch starts with one thread
     torch.manual_seed(args.seed)
@@ -235,6 +248,9 @@ def main() -> None:
 def finish(model: nn.Module, xte: torch.Tensor, yte: torch.Tensor, history: list[dict],
            train_seconds: float, args: argparse.Namespace) -> None:
     model = model.to(memory_format=torch.contiguous_format).eval()
+    if args.run:
+        write_ablation(model, xte, yte, history, train_seconds, args)
+        return
     fused = reparameterize_model(model)
     logits_u = predict(model, xte)
     logits_f = predict(fused, xte)
@@ -280,6 +296,37 @@ def finish(model: nn.Module, xte: torch.Tensor, yte: torch.Tensor, history: list
     sys.argv = [sys.argv[0]]
     write_card()
     print(json.dumps({k: metrics[k] for k in ("top1Unfused", "top1Fused", "agreement", "paramsTrainTime", "paramsFused")}))
+
+
+def write_ablation(model: nn.Module, xte: torch.Tensor, yte: torch.Tensor, history: list[dict],
+                   train_seconds: float, args: argparse.Namespace) -> None:
+    """An ablation ships its numbers and curve, not its weights: the fused count is what makes the
+    comparison fair (every k fuses to the same network)."""
+    fused = reparameterize_model(model)
+    logits_u, logits_f = predict(model, xte), predict(fused, xte)
+    out = HERE / "ablation"
+    out.mkdir(exist_ok=True)
+    result = {
+        "format": "mobileone-lab.ablation/1",
+        "run": args.run,
+        "k": args.k,
+        "seed": args.seed,
+        "spec": SPEC,
+        "testImages": len(yte),
+        "top1Unfused": round(100 * (logits_u.argmax(1) == yte).float().mean().item(), 2),
+        "top1Fused": round(100 * (logits_f.argmax(1) == yte).float().mean().item(), 2),
+        "maxAbsLogitDelta": float((logits_u - logits_f).abs().max()),
+        "paramsTrainTime": count_params(model),
+        "paramsFused": count_params(fused),
+        "recipe": {"epochs": args.epochs, "batch": args.batch, "lr": args.lr, "weightDecay": args.wd,
+                   "precision": "float32" if args.fp32 else "bfloat16 autocast"},
+        "hardware": f"{os.cpu_count()} CPU cores ({cpu_name()}), PyTorch {torch.__version__}, {args.threads} threads",
+        "trainSeconds": round(train_seconds),
+        "commit": git_commit(),
+        "history": history,
+    }
+    (out / f"{args.run}.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps({k: result[k] for k in ("run", "top1Unfused", "top1Fused", "paramsTrainTime", "paramsFused")}))
 
 
 def cpu_name() -> str:
