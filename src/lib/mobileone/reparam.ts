@@ -7,13 +7,21 @@
  *   the BN-only skip is the identity kernel, then BN-folded    (1 at [i, i mod (in/groups), K/2, K/2])
  *   W_fused = Σ W′,   b_fused = Σ b′
  *
- * Everything is computed in float64 and rounded to float32 once, at the end. One routine does the
- * work for both entry points: `fuseBlock` (fast, no records) and `fuseBlockSteps` (keeps every
- * operand and result for the explorer to animate), so the two cannot disagree.
+ * Everything is computed in float64 and rounded to float32 once, at the end. `fuseBlockSteps` is a
+ * composition of the shared algebra (`src/lib/reparam/`), keeping every record for the explorer;
+ * `fuseBlock` is the same arithmetic in one pass without records (fusing S4 allocates no
+ * per-branch copies), and a test holds the two equal bit for bit.
  */
 import type { BlockSpec } from './spec';
 import { tensor64, type Tensor, type Tensor64 } from '../core/tensor';
 import { branchModule, convBranch, SCALE_BRANCH, SKIP_BRANCH, type BranchId } from './keys';
+import { batchNormScale, batchNormShift } from '../reparam/batch-norm';
+import { foldBatchNorm } from '../reparam/bn-fold';
+import { padKernel } from '../reparam/pad-kernel';
+import { identityKernel as identityAsKernel } from '../reparam/identity-kernel';
+import { addBranches } from '../reparam/add-branches';
+import { fromTensor, roundOnce, type KernelShape } from '../reparam/conv-kernel';
+import type { ReparamStep } from '../reparam/steps';
 import { kernelShape, type BatchNormParams, type FusedBlock, type FusedModel, type UnfusedBlock, type UnfusedModel } from './model';
 
 /** Step 1 (and the second half of step 3): one branch's BatchNorm folded into its kernel. */
@@ -62,52 +70,23 @@ export interface BlockFusionSteps {
 	sum: BranchSum;
 	/** The sums rounded once to float32: what the fused network runs. */
 	fused: FusedBlock;
+	/** The same fusion as the algebra's step records, in the order they were applied. */
+	records: ReparamStep[];
 }
 
-/** t = γ/√(σ²+ε) in float64. */
-export function batchNormScale(bn: BatchNormParams): Float64Array {
-	const t = new Float64Array(bn.gamma.length);
-	for (let c = 0; c < t.length; c++) t[c] = bn.gamma[c] / Math.sqrt(bn.variance[c] + bn.eps);
-	return t;
-}
+export { batchNormScale, batchNormShift };
 
-/** b′ = β − μ·t in float64. */
-export function batchNormShift(bn: BatchNormParams, scale: Float64Array): Float64Array {
-	const b = new Float64Array(scale.length);
-	for (let c = 0; c < b.length; c++) b[c] = bn.beta[c] - bn.mean[c] * scale[c];
-	return b;
-}
-
-/** The identity as a K×K convolution: 1 at [i, i mod (in/groups), K/2, K/2]. */
+/** The identity as a K×K convolution: 1 at [i, i mod (in/groups), K/2, K/2] (the algebra's `identityKernel`). */
 export function identityKernel(b: BlockSpec): Tensor {
-	const shape = kernelShape(b);
-	const [cout, cinPerGroup, kk] = shape;
-	const data = new Float32Array(cout * cinPerGroup * kk * kk);
-	const centre = Math.floor(kk / 2) * kk + Math.floor(kk / 2);
-	for (let i = 0; i < cout; i++) data[(i * cinPerGroup + (i % cinPerGroup)) * kk * kk + centre] = 1;
-	return { shape, data };
+	return roundOnce(identityAsKernel(b.cin, b.groups, b.kernel).output).weight;
 }
 
-function skipRule(b: BlockSpec): SkipAsKernel['rule'] {
-	if (b.groups === b.cin) return 'centred-delta';
-	if (b.groups === 1 && b.kernel === 1) return 'identity-matrix';
-	return 'grouped';
-}
-
-interface Recorder {
-	convFolded: Float64Array[];
-	scaleFolded: Float64Array | null;
-	scalePadded: Float64Array | null;
-	skipFolded: Float64Array | null;
-	sumKernel: Float64Array;
-	sumBias: Float64Array;
-}
 
 /**
- * The one implementation. Works output channel by output channel with a float64 accumulator the
+ * The fast path: the algebra's BN fold, padding, identity and sum in one pass. Works output channel by output channel with a float64 accumulator the
  * size of one filter, so it stays in cache and reads each weight once.
  */
-function fuse(block: UnfusedBlock, rec: Recorder | null): FusedBlock {
+function fuse(block: UnfusedBlock): FusedBlock {
 	const b = block.spec;
 	const kk = b.kernel * b.kernel;
 	const cinPerGroup = b.cin / b.groups;
@@ -132,24 +111,14 @@ function fuse(block: UnfusedBlock, rec: Recorder | null): FusedBlock {
 		for (let i = 0; i < block.convs.length; i++) {
 			const w = block.convs[i].weight.data;
 			const t = convScale[i][o];
-			const out = rec ? rec.convFolded[i] : null;
-			for (let j = 0; j < perFilter; j++) {
-				const v = w[base + j] * t;
-				acc[j] += v;
-				if (out) out[base + j] = v;
-			}
+			for (let j = 0; j < perFilter; j++) acc[j] += w[base + j] * t;
 			accBias += convShift[i][o];
 		}
 		if (block.scale && sScale && sShift) {
 			const w = block.scale.weight.data;
 			const t = sScale[o];
 			for (let c = 0; c < cinPerGroup; c++) {
-				const v = w[o * cinPerGroup + c] * t;
-				acc[c * kk + centre] += v;
-				if (rec?.scaleFolded && rec.scalePadded) {
-					rec.scaleFolded[o * cinPerGroup + c] = v;
-					rec.scalePadded[base + c * kk + centre] = v;
-				}
+				acc[c * kk + centre] += w[o * cinPerGroup + c] * t;
 			}
 			accBias += sShift[o];
 		}
@@ -157,93 +126,76 @@ function fuse(block: UnfusedBlock, rec: Recorder | null): FusedBlock {
 			// identity kernel (a single 1) times t: only the centre tap of input channel o mod (in/groups)
 			const j = (o % cinPerGroup) * kk + centre;
 			acc[j] += kScale[o];
-			if (rec?.skipFolded) rec.skipFolded[base + j] = kScale[o];
 			accBias += kShift[o];
 		}
 		weight.set(acc, base);
 		bias[o] = accBias;
-		if (rec) {
-			rec.sumKernel.set(acc, base);
-			rec.sumBias[o] = accBias;
-		}
 	}
 	return { form: 'fused', spec: b, weight: { shape: kernelShape(b), data: weight }, bias, se: block.se };
 }
 
 /** Fuse one block: the inference-time conv (float32) that replaces all its branches. */
 export function fuseBlock(block: UnfusedBlock): FusedBlock {
-	return fuse(block, null);
+	return fuse(block);
 }
 
-/** Fuse one block and keep every step's operands and results, for the explorer. */
+/**
+ * Fuse one block and keep every step's operands and results, for the explorer: a composition of the
+ * algebra (`src/lib/reparam/`): fold each branch's BN, pad the folded 1×1 to K×K, write the skip as
+ * an identity kernel and fold its BN, add. The sums are the same float64 operations in the same
+ * order as `fuse` above, so `fuseBlock` and this agree bit for bit (tests/unit/reparam.test.ts).
+ */
 export function fuseBlockSteps(block: UnfusedBlock): BlockFusionSteps {
 	const b = block.spec;
 	const shape = kernelShape(b);
-	const n = shape.reduce((p, d) => p * d, 1);
-	const rec: Recorder = {
-		convFolded: block.convs.map(() => new Float64Array(n)),
-		scaleFolded: block.scale ? new Float64Array(b.cout * (b.cin / b.groups)) : null,
-		scalePadded: block.scale ? new Float64Array(n) : null,
-		skipFolded: block.skip ? new Float64Array(n) : null,
-		sumKernel: new Float64Array(n),
-		sumBias: new Float64Array(b.cout)
+	const records: ReparamStep[] = [];
+	const fold = (weight: Tensor, bn: BatchNormParams) => {
+		const step = foldBatchNorm(fromTensor(weight, b.groups), bn);
+		records.push(step);
+		return step;
 	};
-	const fused = fuse(block, rec);
-
-	const folds: BatchNormFold[] = block.convs.map((c, i) => {
-		const scale = batchNormScale(c.bn);
-		return {
-			branch: convBranch(i),
-			label: branchModule(convBranch(i)),
-			kernel: c.weight,
-			bn: c.bn,
-			scale,
-			foldedKernel: tensor64(shape, rec.convFolded[i]),
-			foldedBias: batchNormShift(c.bn, scale)
-		};
+	const folds: BatchNormFold[] = [];
+	const terms: BranchSum['terms'] = [];
+	block.convs.forEach((c, i) => {
+		const step = fold(c.weight, c.bn);
+		const branch = convBranch(i);
+		folds.push({ branch, label: branchModule(branch), kernel: c.weight, bn: c.bn, scale: step.scale, foldedKernel: tensor64(shape, step.output.weight), foldedBias: step.output.bias });
+		terms.push({ branch, label: branchModule(branch), kernel: tensor64(shape, step.output.weight), bias: step.output.bias });
 	});
 	let scalePadding: ScalePadding | null = null;
-	if (block.scale && rec.scaleFolded && rec.scalePadded) {
-		const scale = batchNormScale(block.scale.bn);
-		const before = tensor64(kernelShape(b, 1), rec.scaleFolded);
-		folds.push({
-			branch: SCALE_BRANCH,
-			label: branchModule(SCALE_BRANCH),
-			kernel: block.scale.weight,
-			bn: block.scale.bn,
-			scale,
-			foldedKernel: before,
-			foldedBias: batchNormShift(block.scale.bn, scale)
-		});
-		scalePadding = { before, after: tensor64(shape, rec.scalePadded), pad: Math.floor(b.kernel / 2) };
+	if (block.scale) {
+		const step = fold(block.scale.weight, block.scale.bn);
+		const padded = padKernel(step.output, b.kernel, b.kernel);
+		records.push(padded);
+		const before = tensor64(kernelShape(b, 1), step.output.weight);
+		folds.push({ branch: SCALE_BRANCH, label: branchModule(SCALE_BRANCH), kernel: block.scale.weight, bn: block.scale.bn, scale: step.scale, foldedKernel: before, foldedBias: step.output.bias });
+		scalePadding = { before, after: tensor64(shape, padded.output.weight), pad: Math.floor(b.kernel / 2) };
+		terms.push({ branch: SCALE_BRANCH, label: branchModule(SCALE_BRANCH), kernel: scalePadding.after, bias: padded.output.bias });
 	}
 	let skipKernel: SkipAsKernel | null = null;
-	if (block.skip && rec.skipFolded) {
-		skipKernel = { rule: skipRule(b), kernel: identityKernel(b) };
-		const scale = batchNormScale(block.skip);
-		folds.push({
-			branch: SKIP_BRANCH,
-			label: branchModule(SKIP_BRANCH),
-			kernel: skipKernel.kernel,
-			bn: block.skip,
-			scale,
-			foldedKernel: tensor64(shape, rec.skipFolded),
-			foldedBias: batchNormShift(block.skip, scale)
-		});
+	if (block.skip) {
+		const identity = identityAsKernel(b.cin, b.groups, b.kernel);
+		records.push(identity);
+		skipKernel = { rule: identity.rule, kernel: roundOnce(identity.output).weight };
+		const step = foldBatchNorm(identity.output, block.skip);
+		records.push(step);
+		folds.push({ branch: SKIP_BRANCH, label: branchModule(SKIP_BRANCH), kernel: skipKernel.kernel, bn: block.skip, scale: step.scale, foldedKernel: tensor64(shape, step.output.weight), foldedBias: step.output.bias });
+		terms.push({ branch: SKIP_BRANCH, label: branchModule(SKIP_BRANCH), kernel: tensor64(shape, step.output.weight), bias: step.output.bias });
 	}
-	const terms = folds.map((f) => ({
-		branch: f.branch,
-		label: f.label,
-		kernel: f.branch.kind === 'scale' && scalePadding ? scalePadding.after : f.foldedKernel,
-		bias: f.foldedBias
-	}));
+	const sum = addBranches(
+		terms.map((t) => ({ shape: shape as unknown as KernelShape, groups: b.groups, weight: t.kernel.data, bias: t.bias })),
+		terms.map((t) => t.label)
+	);
+	records.push(sum);
+	const rounded = roundOnce(sum.output);
 	return {
 		block: b,
 		folds,
 		scalePadding,
 		skipKernel,
-		sum: { terms, kernel: tensor64(shape, rec.sumKernel), bias: rec.sumBias },
-		fused
+		sum: { terms, kernel: tensor64(shape, sum.output.weight), bias: sum.output.bias },
+		fused: { form: 'fused', spec: b, weight: rounded.weight, bias: rounded.bias, se: block.se },
+		records
 	};
 }
 
