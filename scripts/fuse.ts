@@ -34,6 +34,12 @@ function recognisedLines(inPath: string, size: number, r: FuseFileResult): [stri
 			['spec', `${rec.spec.name}: ${describeSpec(rec.spec)}`]
 		];
 	}
+	if (rec.kind === 'family')
+		return [
+			['input', `${inPath} (${formatBytes(size)}, ${rec.form}, strides ${rec.specSource === 'metadata' ? 'from metadata' : 'recognised from keys'})`],
+			['format', 'safetensors'],
+			['spec', `RepVGG (repvgg.py's keys): ${formatInt(rec.blocks)} blocks, ${formatInt(rec.numClasses)} classes`]
+		];
 	const groups = rec.groups.slice(0, MAX_GROUP_LINES).map((g): [string, string] => {
 		const branches = g.branches.map((b) => (b.kernel ? `${b.kind} ${b.kernel.join('×')}` : b.kind)).join(' + ');
 		const outcome = g.merged ? `merged into one ${g.kernel?.join('×') ?? ''} conv` : `left as it is: ${g.reason}`;
@@ -70,9 +76,9 @@ await runCli(USAGE, async (argv) => {
 		['operators', `${formatInt(r.operators.before)} → ${formatInt(r.operators.after)}`],
 		['parameters', `${formatInt(r.parameters.before)} → ${formatInt(r.parameters.after)} (${pct(r.parameters.before, r.parameters.after)})`],
 		['check', `${describeCheck(r.check)}${r.check.by === 'onnx-runtime' ? ', both graphs in onnxruntime-node' : ''}`],
-		['wrote', `${outPath} (${r.out === 'onnx' ? 'fused ONNX' : "fused state dict, Apple's keys"}, ${formatBytes(r.bytes.length)})`]
+		['wrote', `${outPath} (${r.out === 'onnx' ? 'fused ONNX' : r.recognised.kind === 'family' ? 'fused state dict, rbr_reparam keys' : "fused state dict, Apple's keys"}, ${formatBytes(r.bytes.length)})`]
 	];
-	if (r.recognised.kind === 'checkpoint' && r.recognised.unusedKeys.length)
-		lines.push(['note', `${r.recognised.unusedKeys.length} tensors not part of a MobileOne were left out, e.g. "${r.recognised.unusedKeys[0]}"`]);
+	if (r.recognised.kind !== 'onnx' && r.recognised.unusedKeys.length)
+		lines.push(['note', `${r.recognised.unusedKeys.length} tensors not part of a ${r.recognised.kind === 'family' ? 'RepVGG' : 'MobileOne'} were left out, e.g. "${r.recognised.unusedKeys[0]}"`]);
 	printReport(lines);
 });

@@ -23,6 +23,11 @@ import { readNetworkFile } from './io/network-file';
 import { buildOnnx } from './io/onnx/build';
 import { encodeOnnx } from './io/onnx/encode';
 import { elementCount, intsAttribute, isStandardDomain, type ModelDim, type OnnxModel } from './io/onnx/model';
+import { checkpointFromTensors } from './io/checkpoint';
+import { checkWeightValues } from './io/integrity';
+import { readSafetensors, writeSafetensors, type SafetensorsFile } from './io/safetensors';
+import { sniffWeightsFormat } from './io/sniff';
+import { forwardRepVGG, fuseRepVGGNetwork, looksLikeRepVGG, recogniseRepVGG, repvggCheckCost, repvggCheckInput } from './families/repvgg-network';
 
 /**
  * Runs an ONNX file on one float32 input and returns its first output's values. The CLI passes
@@ -54,6 +59,17 @@ export type Recognised =
 			found: string | null;
 			form: 'unfused' | 'fused';
 			/** Float tensors the spec has no place for (left out). */
+			unusedKeys: string[];
+	  }
+	| {
+			/** A state dict of another reparameterization family, under its original key names. */
+			kind: 'family';
+			family: 'repvgg';
+			format: 'safetensors';
+			blocks: number;
+			numClasses: number;
+			specSource: 'metadata' | 'inferred';
+			form: 'unfused' | 'fused';
 			unusedKeys: string[];
 	  }
 	| {
@@ -137,6 +153,12 @@ function problemOf(original: Float32Array, fused: Float32Array, maxDelta: number
  * to fuse.
  */
 export async function fuseNetworkFile(bytes: Uint8Array, options: FuseFileOptions): Promise<FuseFileResult> {
+	if (sniffWeightsFormat(bytes) === 'safetensors') {
+		// read once: RepVGG's keys go to the families' fuser, everything else is a MobileOne checkpoint as before
+		const st = readSafetensors(bytes);
+		if (looksLikeRepVGG(st.tensors.keys())) return fuseRepVGGFile(st, options);
+		return fuseCheckpoint('safetensors', checkpointFromTensors(st), null, options);
+	}
 	const file = readNetworkFile(bytes);
 	if (file.kind === 'checkpoint') return fuseCheckpoint(file.format, file.checkpoint, file.found, options);
 	return fuseGraph(bytes, file.model, options);
@@ -178,6 +200,62 @@ function fuseCheckpoint(format: CheckpointFile['format'], ck: CheckpointFile['ch
 		check,
 		out: options.out,
 		bytes: out
+	};
+}
+
+/** A RepVGG state dict (repvgg.py's names): fused block by block by the family's algebra and checked by the engine. */
+function fuseRepVGGFile(st: SafetensorsFile, options: FuseFileOptions): FuseFileResult {
+	checkWeightValues(st.tensors);
+	const net = recogniseRepVGG(st.tensors, st.metadata);
+	const recognised: Recognised = {
+		kind: 'family',
+		family: 'repvgg',
+		format: 'safetensors',
+		blocks: net.blocks.length,
+		numClasses: net.numClasses,
+		specSource: net.specSource,
+		form: net.form,
+		unusedKeys: net.unusedKeys
+	};
+	if (net.form === 'fused') return { status: 'nothing-to-fuse', recognised, summary: 'already fused: it has rbr_reparam weights, no parallel branches' };
+	if (options.out !== 'safetensors') throw new FuseError('usage', 'a RepVGG state dict is fused to safetensors (rbr_reparam keys); ONNX output is written for MobileOne only');
+	const size = options.size || Math.min(net.inputSize ?? DEFAULT_CHECK_SIZE, DEFAULT_CHECK_SIZE);
+	const cost = repvggCheckCost(net, size);
+	if (cost > MAX_CHECK_MACS)
+		throw new FuseError('check-too-large', `checking this network at ${size}×${size} would take ${(cost / 1e9).toFixed(0)} G multiply-adds, more than this tool spends (${MAX_CHECK_MACS / 1e9} G); pass a smaller --size`);
+
+	const t0 = performance.now();
+	const { fused } = fuseRepVGGNetwork(net, st.tensors);
+	const fuseMs = performance.now() - t0;
+	const x = repvggCheckInput(net, options.seed, size);
+	const yOriginal = Float32Array.from(forwardRepVGG(net, st.tensors, x, 'unfused').data);
+	const yFused = Float32Array.from(forwardRepVGG(net, fused, x, 'fused').data);
+	const maxDelta = maxAbsDiff(yOriginal, yFused);
+	const maxOutput = maxAbs(yOriginal);
+	const check: FileCheck = { by: 'engine', shape: [...x.shape], seed: options.seed, maxDelta, maxOutput, cost };
+	const problem = problemOf(yOriginal, yFused, maxDelta, maxOutput);
+	if (problem) throw new FuseError('check-failed', `nothing written: ${problem} (${describeCheck(check)})`, check);
+
+	const trainable = (k: string) => !/running_(mean|var)$/.test(k);
+	let before = 0;
+	for (const [k, t] of st.tensors) if (trainable(k) && !net.unusedKeys.includes(k)) before += t.data.length;
+	let after = 0;
+	for (const t of fused.values()) after += t.data.length;
+	const identities = net.blocks.filter((b) => b.cin === b.cout && b.stride === 1).length;
+	const branches = 2 * net.blocks.length + identities;
+	// per block: 2 Conv, one BatchNormalization per branch, branches − 1 Adds, Relu; head: GlobalAveragePool, Flatten, Gemm
+	const operatorsBefore = net.blocks.length * 3 + branches + (branches - net.blocks.length) + 3;
+	return {
+		status: 'fused',
+		recognised,
+		summary: `merged ${formatInt(branches)} branches into ${formatInt(net.blocks.length)} convs`,
+		branches: { before: branches, after: net.blocks.length },
+		operators: { before: operatorsBefore, after: 2 * net.blocks.length + 3 },
+		parameters: { before, after },
+		fuseMs,
+		check,
+		out: 'safetensors',
+		bytes: writeSafetensors(fused, { ...st.metadata, ...options.metadata })
 	};
 }
 
