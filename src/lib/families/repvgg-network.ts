@@ -19,6 +19,7 @@ import { fromTensor, roundOnce } from '../reparam/conv-kernel';
 import { directConv } from '../reparam/direct-conv';
 import type { BlockFusion, BlockGeometry, StateDict } from './block';
 import { repvgg } from './repvgg';
+import { repvggBlocks, type RepVGGLayout } from './repvgg-layouts';
 
 export const REPVGG_SPEC_FORMAT = 'mobileone-lab.repvgg-spec/1';
 const BLOCK_KEY = /^(stage\d+(?:\.\d+)?)\.(rbr_dense\.conv\.weight|rbr_reparam\.weight)$/;
@@ -198,4 +199,19 @@ export function repvggCheckInput(net: RepVGGNetwork, seed: number, size: number)
 	const data = new Float64Array(net.inChannels * size * size);
 	for (let i = 0; i < data.length; i++) data[i] = Math.fround(normal());
 	return { shape: [1, net.inChannels, size, size], data };
+}
+
+/** A whole train-time RepVGG of a published layout with seeded synthetic weights, under repvgg.py's keys. */
+export function syntheticRepVGG(layout: RepVGGLayout, seed: number, numClasses = 1000): Map<string, Tensor> {
+	const sd = new Map<string, Tensor>();
+	const blocks = repvggBlocks(layout);
+	blocks.forEach((b, i) => {
+		for (const [k, t] of repvgg.synthetic(b, seed + i)) sd.set(`${b.name}.${k}`, t);
+	});
+	const features = blocks[blocks.length - 1].cout;
+	const normal = seededNormal(seed ^ 0x2545f491);
+	const std = 1 / Math.sqrt(features);
+	sd.set('linear.weight', { shape: [numClasses, features], data: Float32Array.from({ length: numClasses * features }, () => normal() * std) });
+	sd.set('linear.bias', { shape: [numClasses], data: new Float32Array(numClasses) });
+	return sd;
 }
