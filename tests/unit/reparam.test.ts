@@ -93,6 +93,15 @@ describe('reparameterization', () => {
 		}
 	});
 
+	it('keeps the algebra’s own records in the order applied: folds, pad, identity, its fold, the sum', () => {
+		const spec = validateSpec({ numClasses: 2, inputSize: 8, stem: { width: 4, stride: 1, k: 2 }, stages: [{ width: 4, blocks: 1, stride: 1, k: 3 }] });
+		const dw = syntheticModel(spec, 4).blocks[1];
+		const steps = fuseBlockSteps(dw);
+		expect(steps.records.map((r) => r.kind)).toEqual(['bn-fold', 'bn-fold', 'bn-fold', 'bn-fold', 'pad', 'identity', 'bn-fold', 'add']);
+		const sum = steps.records[steps.records.length - 1];
+		expect(sum.kind === 'add' && Array.from(sum.output.weight)).toEqual(Array.from(steps.sum.kernel.data));
+	});
+
 	it('pads the 1×1 scale kernel into the centre of the 3×3', () => {
 		const spec = randomSpec(3);
 		const block = syntheticModel(spec, 1).blocks[0];

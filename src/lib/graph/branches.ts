@@ -11,6 +11,7 @@
  */
 import { attribute, intAttribute, intsAttribute, isStandardDomain, stringAttribute, type ModelNode } from '../io/onnx/model';
 import type { GraphIndex } from './graph-index';
+import { batchNormScale, batchNormShift } from '../reparam/batch-norm';
 
 export type BranchKind = 'conv' | 'conv-bn' | 'bn' | 'identity';
 
@@ -134,16 +135,9 @@ function affineParams(index: GraphIndex, node: ModelNode): AffineParams | string
 	const c = gamma.length;
 	const [beta, mean, variance] = [2, 3, 4].map((i) => index.floats(node.inputs[i], c));
 	for (const v of [beta, mean, variance]) if (typeof v === 'string') return `${label}: ${v}`;
-	const b = beta as Float64Array;
-	const m = mean as Float64Array;
-	const s = variance as Float64Array;
-	const scale = new Float64Array(c);
-	const shift = new Float64Array(c);
-	for (let i = 0; i < c; i++) {
-		scale[i] = gamma[i] / Math.sqrt(s[i] + eps);
-		shift[i] = b[i] - m[i] * scale[i];
-	}
-	return { node, scale, shift };
+	const bn = { gamma, beta: beta as Float64Array, mean: mean as Float64Array, variance: variance as Float64Array, eps };
+	const scale = batchNormScale(bn);
+	return { node, scale, shift: batchNormShift(bn, scale) };
 }
 
 /** Reads the numbers behind a branch shape, or says why they cannot be merged. */
