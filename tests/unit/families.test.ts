@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FAMILIES, familyById } from '../../src/lib/families';
 import type { BlockGeometry, FamilyBlock } from '../../src/lib/families/block';
 import { proveFamilyBlock } from '../../src/lib/families/prove';
+import { dbbBorderError } from '../../src/lib/families/dbb';
 import { directConv } from '../../src/lib/reparam/direct-conv';
 import { randomImage, relDiff } from '../helpers/conv64';
 
@@ -112,6 +113,16 @@ describe('families', () => {
 		const steps = dw.fuse(GEOMETRIES.repvggdw[0], dw.synthetic(GEOMETRIES.repvggdw[0], 0)).steps;
 		const last = steps[steps.length - 1].record;
 		expect(last.kind === 'bn-fold' && last.where).toBe('after-sum');
+	});
+
+	it('DBB’s 1×1 → K×K merged naively is off exactly on the border pixels; with bn1’s bias in the gap it is exact', () => {
+		for (const g of GEOMETRIES.dbb) {
+			const f = familyById('dbb')!;
+			const e = dbbBorderError(g, f.synthetic(g, 5), randomImage(6, [1, g.cin, 10, 9]));
+			expect(e.maxZeroGapBorder, JSON.stringify(g)).toBeGreaterThan(1e-3);
+			expect(e.maxZeroGapInterior).toBeLessThan(1e-12);
+			expect(e.maxBiasGap).toBeLessThan(1e-12);
+		}
 	});
 
 	it('refuses geometries a family does not have', () => {

@@ -13,7 +13,11 @@ import { avgPoolKernel } from '../reparam/avg-pool';
 import { foldBatchNorm } from '../reparam/bn-fold';
 import { directConv } from '../reparam/direct-conv';
 import { composeSequential } from '../reparam/sequential';
-import type { BlockGeometry, FamilyBlock } from './block';
+import { addBranches } from '../reparam/add-branches';
+import type { ImageLike } from '../reparam/direct-conv';
+import { identityKernel } from '../reparam/identity-kernel';
+import { sequentialBorderError, type SequentialBorderError } from '../reparam/sequential-border';
+import type { BlockGeometry, FamilyBlock, StateDict } from './block';
 import { applyBatchNorm, asImage, averagePool, bnKeys, bnOf, convOf, sumOf, syntheticStateDict } from './ops';
 import { StepLog } from './steps';
 
@@ -115,3 +119,16 @@ export const dbb: FamilyBlock = {
 	}
 };
 
+
+/**
+ * DBB's border case on purpose: the `dbb_1x1_kxk` branch merged into one K×K conv, compared with the
+ * branch run with zeros in the gap (a plain padded conv2: wrong exactly on the border pixels) and
+ * with bn1's bias there (`BNAndPadLayer`: equal everywhere). Both halves BN-folded as the fuse does.
+ */
+export function dbbBorderError(g: BlockGeometry, sd: StateDict, x: ImageLike): SequentialBorderError {
+	let first = convOf(sd, firstKey(g), g.groups);
+	if (internalOf(g) === g.cin) first = addBranches([first, identityKernel(g.cin, g.groups, 1).output]).output;
+	first = foldBatchNorm(first, bnOf(sd, 'dbb_1x1_kxk.bn1.bn')).output;
+	const second = foldBatchNorm(convOf(sd, 'dbb_1x1_kxk.conv2.weight', g.groups), bnOf(sd, 'dbb_1x1_kxk.bn2')).output;
+	return sequentialBorderError(first, second, x, g.stride);
+}
