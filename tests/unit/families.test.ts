@@ -8,6 +8,11 @@ import { directConv } from '../../src/lib/reparam/direct-conv';
 import { randomImage, relDiff } from '../helpers/conv64';
 
 const GEOMETRIES: Record<string, BlockGeometry[]> = {
+	mobileone: [
+		{ cin: 4, cout: 4, kernel: 3, stride: 1, groups: 4, branches: 4 },
+		{ cin: 4, cout: 6, kernel: 1, stride: 1, groups: 1, branches: 2 },
+		{ cin: 4, cout: 4, kernel: 3, stride: 2, groups: 4, branches: 1 }
+	],
 	repvgg: [
 		{ cin: 4, cout: 4, kernel: 3, stride: 1, groups: 1 },
 		{ cin: 4, cout: 6, kernel: 3, stride: 2, groups: 2 },
@@ -129,5 +134,43 @@ describe('families', () => {
 		expect(familyById('repvgg')!.check({ cin: 4, cout: 4, kernel: 5, stride: 1, groups: 1 })).toMatch(/3×3/);
 		expect(familyById('repmixer')!.check({ cin: 4, cout: 4, kernel: 3, stride: 1, groups: 1 })).toMatch(/depthwise/);
 		expect(() => proveFamilyBlock(familyById('repvggdw')!, { cin: 4, cout: 4, kernel: 3, stride: 2, groups: 4 }, new Map(), randomImage(1, [1, 4, 5, 5]))).toThrow(/stride 1/);
+	});
+});
+
+describe('MobileOne as a family', () => {
+	it('fuses bit for bit as mobileone/reparam does, from the same weights under Apple’s names', async () => {
+		const { validateSpec, blocksOf } = await import('../../src/lib/mobileone/spec');
+		const { syntheticModel } = await import('../../src/lib/mobileone/synthetic');
+		const { fuseBlock } = await import('../../src/lib/mobileone/reparam');
+		const { roundOnce } = await import('../../src/lib/reparam/conv-kernel');
+		const spec = validateSpec({ numClasses: 2, inputSize: 8, stem: { width: 4, stride: 2, k: 1 }, stages: [{ width: 6, blocks: 2, stride: 2, k: 3, seBlocks: 0 }] });
+		const model = syntheticModel(spec, 8);
+		const f = familyById('mobileone')!;
+		for (const block of model.blocks) {
+			const b = block.spec;
+			const sd = new Map<string, { shape: readonly number[]; data: Float32Array }>();
+			const bn = (prefix: string, p: { gamma: Float32Array; beta: Float32Array; mean: Float32Array; variance: Float32Array }) => {
+				sd.set(`${prefix}.weight`, { shape: [p.gamma.length], data: p.gamma });
+				sd.set(`${prefix}.bias`, { shape: [p.gamma.length], data: p.beta });
+				sd.set(`${prefix}.running_mean`, { shape: [p.gamma.length], data: p.mean });
+				sd.set(`${prefix}.running_var`, { shape: [p.gamma.length], data: p.variance });
+			};
+			block.convs.forEach((c, i) => {
+				sd.set(`rbr_conv.${i}.conv.weight`, c.weight);
+				bn(`rbr_conv.${i}.bn`, c.bn);
+			});
+			if (block.scale) {
+				sd.set('rbr_scale.conv.weight', block.scale.weight);
+				bn('rbr_scale.bn', block.scale.bn);
+			}
+			if (block.skip) bn('rbr_skip', block.skip);
+			const g = { cin: b.cin, cout: b.cout, kernel: b.kernel, stride: b.stride, groups: b.groups, branches: b.k };
+			expect([...sd.keys()].sort()).toEqual(f.keys(g).map((k) => k.key).sort());
+			const mine = roundOnce(f.fuse(g, sd).fused);
+			const theirs = fuseBlock(block);
+			expect(mine.weight.data).toEqual(theirs.weight.data);
+			expect(mine.bias).toEqual(theirs.bias);
+		}
+		expect(blocksOf(spec).length).toBe(model.blocks.length);
 	});
 });

@@ -58,4 +58,4 @@ export interface FamilyBlock {
 	fuse(g: BlockGeometry, sd: StateDict): BlockFusion;
 }
 
-export type FamilyId = 'repvgg' | 'acnet' | 'dbb' | 'repvggdw' | 'repmixer' | 'repcpe' | 'learnable-rep';
+export type FamilyId = 'mobileone' | 'repvgg' | 'acnet' | 'dbb' | 'repvggdw' | 'repmixer' | 'repcpe' | 'learnable-rep';
