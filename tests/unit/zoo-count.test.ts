@@ -46,7 +46,7 @@ describe('parameter and MAC counter', () => {
 			const c = countGraph(zooEntry(id)!.build(224));
 			expect(Math.abs(c.macs / 1e9 - gmacs) / gmacs).toBeLessThanOrEqual(tm);
 			expect(Math.abs(c.params / 1e6 - mparams) / mparams).toBeLessThanOrEqual(tp);
-		});
+		}, 60_000);
 	}
 
 	it('counts exactly on a graph small enough to do by hand', () => {
@@ -77,7 +77,7 @@ describe('parameter and MAC counter', () => {
 		expect(small.params).toBe(big.params);
 		expect(big.macsByType.Conv).toBe(4 * small.macsByType.Conv);
 		expect(big.macsByType.Gemm).toBe(small.macsByType.Gemm);
-	});
+	}, 120_000);
 
 	it('S0 with k = 1…5 has the parameter counts the spec predicts, in both forms', () => {
 		for (let k = 1; k <= 5; k++) {
@@ -87,7 +87,7 @@ describe('parameter and MAC counter', () => {
 		}
 		// Each extra branch adds a conv+BN per block at train time and nothing after fusion.
 		expect(paramCount(mobileOneSpec('s0', 64, 5), 'fused')).toBe(paramCount(mobileOneSpec('s0', 64, 1), 'fused'));
-	});
+	}, 60_000);
 
 	it('refuses an op it does not know instead of guessing', () => {
 		const g = zooEntry('mobilenet-v1-0.25')!.build(32);

@@ -34,7 +34,7 @@ describe('zoo networks in onnxruntime-node', () => {
 			expect(out.dims).toEqual([1, 1000]);
 			expect(out.data.every(Number.isFinite)).toBe(true);
 			expect(Math.max(...out.data.map(Math.abs))).toBeGreaterThan(0);
-		});
+		}, 60_000);
 });
 
 describe('analysis networks in onnxruntime-node', () => {
@@ -58,5 +58,5 @@ describe('a few in onnxruntime-web (WebAssembly) under Node', () => {
 			expect(web.dims).toEqual([1, 1000]);
 			const scale = Math.max(...node.data.map(Math.abs));
 			for (let i = 0; i < node.data.length; i++) expect(Math.abs(web.data[i] - node.data[i])).toBeLessThanOrEqual(1e-3 * scale);
-		});
+		}, 60_000);
 });
