@@ -24,6 +24,13 @@ export const SECTIONS: readonly Section[] = [
 			'Time the branchy train-time graph against the fused one in your own browser, with warm-up, medians and spread.'
 	},
 	{
+		href: '/analyses',
+		label: 'Analyses',
+		short: 'Analyses',
+		blurb:
+			'The paper’s argument on your device: do FLOPs or parameters predict latency, and what each activation and each extra branch costs.'
+	},
+	{
 		href: '/classify',
 		label: 'Classify',
 		short: 'Classify',
