@@ -65,6 +65,12 @@ describe('analyses page', () => {
 				await page.waitForTimeout(200);
 				await page.screenshot({ path: `${SCREENSHOTS}/analyses-${width}.png`, fullPage: true });
 			}
+			// On a phone: the header (does the nav fit?) and the plots, at full resolution.
+			await page.setViewportSize({ width: 375, height: 700 });
+			await page.evaluate(() => window.scrollTo(0, 0));
+			await page.screenshot({ path: `${SCREENSHOTS}/analyses-375-top.png` });
+			await page.locator('.plots').screenshot({ path: `${SCREENSHOTS}/analyses-375-plots.png` });
+			await page.locator('figure.bars').first().screenshot({ path: `${SCREENSHOTS}/analyses-375-bars.png` });
 			await page.setViewportSize({ width: 1280, height: 900 });
 
 			// Exports: Markdown, CSV, JSON.
@@ -89,7 +95,7 @@ describe('analyses page', () => {
 			const other = join(dir, 'other-device.json');
 			await writeFile(other, saved.json);
 			await page.getByTestId('load-export').setInputFiles(other);
-			await page.getByText('other-device', { exact: true }).waitFor();
+			await page.getByText(/^Added other-device:/).waitFor();
 			expect(await page.getByTestId('rho-macs').count()).toBe(2);
 			expect(await plots.nth(0).locator('path').count()).toBe(2 * NETS.length);
 			expect(await bars.locator('rect').count()).toBe(18);
