@@ -14,7 +14,7 @@ import { launchBrowser, seriousAxeViolations, startStaticServer, watchPage, type
 
 const SCREENSHOTS = 'test-results/screenshots';
 const BUILD = process.env.E2E_BUILD ?? 'build';
-const RUN_TIMEOUT = 240_000;
+const RUN_TIMEOUT = 400_000;
 const NETS = ['mobilenet-v1-0.25', 'mobilenet-v2-0.35', 'shufflenet-v2-1.0', 'resnet-18', 'mobileone-s0-train', 'mobileone-s0-deploy'];
 
 describe('analyses page', () => {
