@@ -38,7 +38,6 @@ export class ZooGraph {
 	readonly g = new GraphBuilder();
 	private readonly shapes = new Map<string, Shape>();
 	private readonly normal: () => number;
-	private anonymous = 0;
 
 	constructor(
 		readonly inputSize: number,
@@ -214,11 +213,6 @@ export class ZooGraph {
 		const w = this.tensor(`${key}.weight`, [classes, c], this.kaiming([classes, c], 0.5));
 		const b = this.tensor(`${key}.bias`, [classes], this.fill(classes, () => 0.01 * this.normal()));
 		return this.g.node('Gemm', key, [flat, w, b], [{ name: 'transB', type: 'int', value: 1 }], OUTPUT_NAME);
-	}
-
-	/** A fresh node name for helpers that need one. */
-	fresh(prefix: string): string {
-		return `${prefix}.${++this.anonymous}`;
 	}
 
 	/** The finished graph, with its input fixed at the builder's size and `classes` logits out. */
