@@ -10,6 +10,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { mkdir, readFile, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as ortNode from 'onnxruntime-node';
+import { analysesJson } from '../../src/lib/analyses/export';
+import { analysisNetworks } from '../../src/lib/analyses/networks';
+import { analysesRecord } from '../../src/lib/analyses/record';
+import { runAnalysis } from '../../src/lib/analyses/run';
 import { launchBrowser, seriousAxeViolations, startStaticServer, watchPage, type LaunchedBrowser, type StaticServer } from '../../scripts/lib/browser-harness';
 
 const SCREENSHOTS = 'test-results/screenshots';
@@ -115,5 +120,43 @@ describe('analyses page', () => {
 			await page.close();
 		},
 		RUN_TIMEOUT + 60_000
+	);
+
+	test(
+		'a branch-cost export from another machine draws the branch chart and the residual bar',
+		async () => {
+			// Made here with onnxruntime-node at 32×32: any device's export must draw the same way.
+			const env = { runtime: 'onnxruntime-node' as const, ortVersion: 'test', backend: 'cpu', threads: 1, crossOriginIsolated: null, userAgent: 'node', logicalCores: 2 };
+			const branches = await runAnalysis({ ort: ortNode, now: () => performance.now(), sessionOptions: { intraOpNumThreads: 1, logSeverityLevel: 3 }, environment: env }, 'branches', analysisNetworks('branches'), {
+				budgetMs: 300,
+				inputSize: 32,
+				interleave: true,
+				warmupMs: 0,
+				warmupRounds: 1
+			});
+			const dir = await mkdtemp(join(tmpdir(), 'analyses-e2e-'));
+			const file = join(dir, 'desktop.json');
+			await writeFile(file, analysesJson(analysesRecord('x', { ...env, timerResolutionMs: 0.001 }, [branches])));
+
+			const page = await browser.context.newPage();
+			const watch = watchPage(page);
+			await page.setViewportSize({ width: 1280, height: 900 });
+			await page.goto(`${server.url}/analyses`, { waitUntil: 'networkidle' });
+			await page.getByTestId('load-export').setInputFiles(file);
+			await page.getByText(/^Added desktop:/).waitFor();
+			const chart = page.locator('figure.branch svg');
+			expect(await chart.locator('circle').count()).toBe(5); // unfused, k = 1…5
+			expect(await chart.locator('rect').count()).toBe(5); // fused
+			expect(await page.getByTestId('branch-facts').textContent()).toMatch(/desktop: each extra branch adds −?[\d.]+ ms unfused/);
+			expect(await page.locator('figure.bars rect').count()).toBe(1);
+			await page.locator('#branch-heading').scrollIntoViewIfNeeded();
+			await page.screenshot({ path: `${SCREENSHOTS}/analyses-branches-1280.png`, fullPage: true });
+			expect(await seriousAxeViolations(page)).toEqual([]);
+			expect(watch.consoleErrors).toEqual([]);
+			expect(watch.failedRequests).toEqual([]);
+			expect(watch.outsideRequests).toEqual([]);
+			await page.close();
+		},
+		180_000
 	);
 });
