@@ -147,3 +147,14 @@ export function formatTick(t: number): string {
 export function formatSecondsCompact(ms: number): string {
 	return `${+(ms / 1000).toPrecision(3)} s`;
 }
+
+/** Multiply-accumulates in billions: 1.814e9 → "1.81 G", 4.1e7 → "0.041 G". */
+export function formatGiga(n: number): string {
+	const g = n / 1e9;
+	return `${g >= 1 ? g.toFixed(2) : g.toPrecision(2)} G`;
+}
+
+/** A correlation coefficient, two decimals with a real minus sign: "0.62", "−0.10". */
+export function formatRho(rho: number): string {
+	return Number.isFinite(rho) ? rho.toFixed(2).replace('-', '−') : '—';
+}

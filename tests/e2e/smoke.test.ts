@@ -17,7 +17,7 @@ import {
 	type PageWatch,
 	type StaticServer
 } from '../../scripts/lib/browser-harness';
-import { SECTIONS } from '../../src/ui/shared/nav';
+import { HEADER_SECTIONS, SECTIONS } from '../../src/ui/shared/nav';
 
 const SCREENSHOTS = 'test-results/screenshots';
 
@@ -95,8 +95,8 @@ describe('static build', () => {
 			expect(await h1s.count()).toBe(1);
 			expect((await h1s.innerText()).replace(/\s+/g, ' ').trim()).toMatch(route.h1);
 
-			// Header nav reaches every section, footer cites the paper.
-			for (const s of SECTIONS) {
+			// Header nav reaches every header section, footer cites the paper.
+			for (const s of HEADER_SECTIONS) {
 				await expect
 					.poll(() => page.locator(`header nav a[href="${s.href}"]`).count())
 					.toBe(1);

@@ -77,7 +77,8 @@ export interface OnnxNode {
 export interface OnnxInitializer {
 	name: string;
 	dims: number[];
-	data: Float32Array;
+	/** float32 weights, or int64 operands (Reshape's shape, Split's sizes). */
+	data: Float32Array | BigInt64Array;
 }
 
 /** A graph input or output: float32, with a symbolic name (string) for any free dimension. */
@@ -110,7 +111,7 @@ const MIN_OPSET = 13;
 const DEFAULT_PRODUCER = 'mobileone-lab';
 
 /** Collects nodes and initializers; names are checked for clashes because ONNX rejects duplicates. */
-class GraphBuilder {
+export class GraphBuilder {
 	readonly nodes: OnnxNode[] = [];
 	readonly initializers: OnnxInitializer[] = [];
 	private readonly names = new Set<string>([INPUT_NAME]);
@@ -127,6 +128,13 @@ class GraphBuilder {
 
 	vector(name: string, data: Float32Array, length: number): string {
 		return this.weight(name, { shape: [data.length], data }, [length]);
+	}
+
+	/** Adds a 1-D int64 constant (a Reshape's target shape, a Split's sizes); returns its name. */
+	int64s(name: string, values: readonly number[]): string {
+		this.claim(name);
+		this.initializers.push({ name, dims: [values.length], data: BigInt64Array.from(values, (v) => BigInt(v)) });
+		return name;
 	}
 
 	/** Adds a node with one output, named `output` or else after the node; returns the output name. */
@@ -278,6 +286,7 @@ const ATTRIBUTE = { name: 1, f: 2, i: 3, ints: 8, type: 20 } as const;
 const ATTRIBUTE_TYPE = { float: 1, int: 2, ints: 7 } as const;
 const TENSOR = { dims: 1, dataType: 2, name: 8, rawData: 9 } as const;
 const TENSOR_FLOAT = 1;
+const TENSOR_INT64 = 7;
 const VALUE_INFO = { name: 1, type: 2 } as const;
 const TYPE_TENSOR = 1;
 const TENSOR_TYPE = { elemType: 1, shape: 2 } as const;
@@ -313,12 +322,20 @@ function nodeProto(n: OnnxNode): ProtoMessage {
 	return m;
 }
 
+function int64Bytes(data: BigInt64Array): Uint8Array {
+	const out = new Uint8Array(data.length * 8);
+	const view = new DataView(out.buffer);
+	for (let i = 0; i < data.length; i++) view.setBigInt64(8 * i, data[i], true);
+	return out;
+}
+
 function tensorProto(t: OnnxInitializer): ProtoMessage {
+	const int64 = t.data instanceof BigInt64Array;
 	return new ProtoMessage()
 		.packedVarints(TENSOR.dims, t.dims)
-		.varint(TENSOR.dataType, TENSOR_FLOAT)
+		.varint(TENSOR.dataType, int64 ? TENSOR_INT64 : TENSOR_FLOAT)
 		.string(TENSOR.name, t.name)
-		.bytes(TENSOR.rawData, littleEndianBytes(t.data));
+		.bytes(TENSOR.rawData, t.data instanceof BigInt64Array ? int64Bytes(t.data) : littleEndianBytes(t.data));
 }
 
 function valueInfoProto(v: OnnxValueInfo): ProtoMessage {
@@ -346,6 +363,11 @@ function modelProto(graph: OnnxGraph, opts: OnnxBuildOptions): ProtoMessage {
 		.string(MODEL.producerName, opts.producer ?? DEFAULT_PRODUCER)
 		.message(MODEL.graph, g)
 		.message(MODEL.opsetImport, new ProtoMessage().string(OPSET_ID.domain, '').varint(OPSET_ID.version, opset));
+}
+
+/** Any graph described as an `OnnxGraph` (the network zoo's, for one) as ONNX file bytes. */
+export function encodeGraph(graph: OnnxGraph, opts: Omit<OnnxBuildOptions, 'size'> = {}): Uint8Array {
+	return modelProto(graph, opts).encode();
 }
 
 /** The model as an ONNX file (ModelProto bytes), ready for onnxruntime or Netron. */
