@@ -12,7 +12,7 @@ import { randomInput, syntheticModel } from '../../src/lib/mobileone/synthetic';
 import { variantSpec } from '../../src/lib/mobileone/spec';
 import { lessonInstance } from '../../src/lib/lesson/instance';
 import { exerciseFor, lessonContext, linearityKernels, type Exercise } from '../../src/lib/lesson/exercises';
-import { batchNormModes, channelBn, linearityDemo, linearityPatch, paddingMistake } from '../../src/lib/lesson/figures';
+import { batchNormModes, blockTraffic, channelBn, linearityDemo, linearityPatch, paddingMistake, paramsByK } from '../../src/lib/lesson/figures';
 import { checkAnswer, readNumber, recordAttempt, showsWorkedAnswer, NO_ATTEMPT } from '../../src/lib/lesson/check';
 import { chapterStatus, parseProgress, serializeProgress, solvedCount, MAX_PROGRESS_LENGTH } from '../../src/lib/lesson/progress';
 import { CHAPTER_IDS } from '../../src/lib/lesson/chapters';
@@ -204,5 +204,20 @@ describe('answers, tries and progress', () => {
 			expect(parseProgress(bad, () => 9)).toEqual({ seed: 9, chapters: {} });
 		const partly = parseProgress('{"format":"mobileone-lab.lesson/1","seed":5,"chapters":{"1":{"tries":-1,"solved":true},"2":{"tries":1,"solved":false},"99":{"tries":1,"solved":true}}}', () => 0);
 		expect(partly).toEqual({ seed: 5, chapters: { 2: { tries: 1, solved: false } } });
+	});
+});
+
+describe('lesson cost figures', () => {
+	it('counts maps, bytes and operators of one block in both forms', () => {
+		const b = cifar.blocks.find((x) => x.spec.role === 'depthwise' && x.spec.hasSkip)!.spec;
+		const t = blockTraffic(b, 8);
+		expect(t.mapsUnfused).toBe(b.k + 2);
+		expect(t.bytesUnfused).toBe((b.k + 2) * 4 * b.cout * 64);
+		expect(t.bytesFused).toBe(4 * b.cout * 64);
+		expect(t.operatorsUnfused).toBeGreaterThan(t.operatorsFused);
+		const rows = paramsByK(b);
+		expect(rows.map((r) => r.k)).toEqual([1, 2, 3, 4, 5]);
+		expect(new Set(rows.map((r) => r.fused)).size).toBe(1);
+		expect(rows[4].unfused - rows[3].unfused).toBe(b.cout * 9 + 2 * b.cout);
 	});
 });

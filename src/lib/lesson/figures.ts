@@ -10,6 +10,8 @@ import { forwardFusedBlock, traceUnfusedBlock } from '../mobileone/forward';
 import type { BlockFusionSteps } from '../mobileone/reparam';
 import type { BatchNormParams, UnfusedBlock } from '../mobileone/model';
 import { AGREEMENT_TOLERANCE } from '../mobileone/explain';
+import { blockParamCount, type BlockSpec } from '../mobileone/spec';
+import { blockOperators, branchCount } from '../mobileone/collapse';
 
 /** The input patch chapter 1 convolves: 5×5, so a 3×3 kernel gives a 3×3 output. */
 export const PATCH_SIZE = 5;
@@ -134,4 +136,35 @@ export function paddingMistake(block: UnfusedBlock, steps: BlockFusionSteps, inp
 	const centred = relative(forwardFusedBlock(steps.fused, input));
 	const offCentre = relative(forwardFusedBlock({ ...steps.fused, weight: { shape: steps.fused.weight.shape, data: moved } }, input));
 	return { centred, offCentre, agreesCentred: centred <= AGREEMENT_TOLERANCE, agreesOffCentre: offCentre <= AGREEMENT_TOLERANCE };
+}
+
+export interface BlockTraffic {
+	/** Output-sized maps written before the sum (one per branch), and after fusion (one). */
+	mapsUnfused: number;
+	mapsFused: number;
+	/** Bytes of float32 activations written by the block's branches, each form. */
+	bytesUnfused: number;
+	bytesFused: number;
+	/** ONNX operators in the block, each form. */
+	operatorsUnfused: number;
+	operatorsFused: number;
+}
+
+/** What one block writes to memory and launches, in each form, for an output of side×side pixels. */
+export function blockTraffic(b: BlockSpec, side: number): BlockTraffic {
+	const map = 4 * b.cout * side * side;
+	const mapsUnfused = branchCount(b, 'unfused');
+	return {
+		mapsUnfused,
+		mapsFused: 1,
+		bytesUnfused: mapsUnfused * map,
+		bytesFused: map,
+		operatorsUnfused: blockOperators(b, 'unfused'),
+		operatorsFused: blockOperators(b, 'fused')
+	};
+}
+
+/** Trainable parameters of the block for k = 1…maxK, each form (spec.ts counts them as PyTorch does). */
+export function paramsByK(b: BlockSpec, maxK = 5): { k: number; unfused: number; fused: number }[] {
+	return Array.from({ length: maxK }, (_, i) => ({ k: i + 1, unfused: blockParamCount({ ...b, k: i + 1 }, 'unfused'), fused: blockParamCount({ ...b, k: i + 1 }, 'fused') }));
 }
