@@ -64,8 +64,8 @@ async function open(path: string, viewport = { width: 1280, height: 900 }): Prom
 	await page.setViewportSize(viewport);
 	const watch = watchPage(page);
 	opened.push({ page, watch, path });
-	// a same-origin page that fetches nothing, to set the student up before the lesson loads
-	await page.goto(server.url + '/favicon.svg');
+	// a same-origin page that loads no model, to set the student up before the lesson starts
+	await page.goto(server.url + '/learn/notes');
 	await page.evaluate(([key, value]) => localStorage.setItem(key, value), [PROGRESS_KEY, serializeProgress({ seed: SEED, chapters: {} })]);
 	await page.goto(server.url + path);
 	return page;
@@ -81,7 +81,10 @@ async function noHorizontalOverflow(page: Page) {
 }
 
 describe('guided lesson', () => {
-	test('walks chapters 1 → 9 by keyboard only', async () => {
+	// These walk many pages on a shared 2-core machine: allow them minutes, not the default 2.
+	const LONG = 600_000;
+
+	test('walks chapters 1 → 9 by keyboard only', { timeout: LONG }, async () => {
 		const page = await open(href(1));
 		for (const id of CHAPTER_IDS) {
 			await expect.poll(() => h1(page)).toBe(CHAPTERS[id].title);
@@ -160,7 +163,7 @@ describe('guided lesson', () => {
 		{ width: 1280, height: 900, name: 'desktop' },
 		{ width: 375, height: 800, name: 'phone' }
 	]) {
-		test(`every chapter is accessible and fits at ${viewport.name} width`, async () => {
+		test(`every chapter is accessible and fits at ${viewport.name} width`, { timeout: LONG }, async () => {
 			const page = await open(href(1), viewport);
 			for (const id of CHAPTER_IDS) {
 				if (id > 1) {
@@ -178,6 +181,7 @@ describe('guided lesson', () => {
 });
 
 describe('presenter mode', () => {
+	const LONG = 600_000;
 	test('keys move between slides, each slide has its URL, Esc leaves; the notes window follows', async () => {
 		const page = await open(href(1, '?present&slide=1'), { width: 1920, height: 1080 });
 		const notes = await browser.context.newPage();
@@ -212,7 +216,7 @@ describe('presenter mode', () => {
 		{ width: 1920, height: 1080 },
 		{ width: 1280, height: 720 }
 	]) {
-		test(`every slide fits ${viewport.width}×${viewport.height}${viewport.width === 1920 ? ' with body text ≥ 28 px' : ''}`, async () => {
+		test(`every slide fits ${viewport.width}×${viewport.height}${viewport.width === 1920 ? ' with body text ≥ 28 px' : ''}`, { timeout: LONG }, async () => {
 			const page = await open(href(1, '?present&slide=1'), viewport);
 			await page.locator('.present').waitFor();
 			await questionReady(page).catch(() => undefined);

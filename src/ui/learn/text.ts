@@ -407,6 +407,4 @@ export const UI = {
 		`With the 1×1 in the top-left corner the fused convolution differs by ${rel} of the largest output: ${ok ? 'still agrees' : 'it reads the neighbouring pixel, so it no longer agrees'}.`,
 	cellGrid: (n: number) => `${n} cells; use the arrow keys to move and Enter to choose`,
 	cellName: (i: number, size: number) => (size === 1 ? `input channel ${i}` : `row ${Math.floor(i / size)}, column ${i % size}`),
-	// theme
-	theme: { light: 'Light', dark: 'Dark', toggle: 'Switch between light and dark' }
 } as const;
