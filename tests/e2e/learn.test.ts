@@ -248,3 +248,25 @@ describe('presenter mode', () => {
 		});
 	}
 });
+
+describe('dark theme', () => {
+	test('follows the system, is readable (axe, contrast included) on every page, and the switch is remembered', { timeout: 600_000 }, async () => {
+		const page = await open(href(6));
+		await page.emulateMedia({ colorScheme: 'dark' });
+		for (const path of ['/', '/learn', href(1), href(6), href(9), '/explorer', '/latency', '/classify', '/yours', '/model']) {
+			await settle(page);
+			await page.goto(server.url + path);
+			await settle(page);
+			expect(await page.evaluate(() => document.documentElement.dataset.theme), path).toBe('dark');
+			expect(await seriousAxeViolations(page), `axe on ${path} in the dark`).toEqual([]);
+			await page.screenshot({ path: `${SHOTS}/dark${path.replaceAll('/', '-') || '-home'}.png`, fullPage: true });
+		}
+		const toggle = page.getByRole('button', { name: 'Dark theme' });
+		expect(await toggle.getAttribute('aria-pressed')).toBe('true');
+		await toggle.click();
+		expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+		await page.reload();
+		expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+		await page.evaluate(() => localStorage.removeItem('mobileone-lab.theme'));
+	});
+});
