@@ -251,22 +251,35 @@ describe('presenter mode', () => {
 
 describe('dark theme', () => {
 	test('follows the system, is readable (axe, contrast included) on every page, and the switch is remembered', { timeout: 600_000 }, async () => {
-		const page = await open(href(6));
-		await page.emulateMedia({ colorScheme: 'dark' });
 		for (const path of ['/', '/learn', href(1), href(6), href(9), '/explorer', '/latency', '/classify', '/yours', '/model']) {
-			await settle(page);
+			// one page per route, checked before it closes (closing may abort a late font or model request)
+			const page = await browser.context.newPage();
+			await page.emulateMedia({ colorScheme: 'dark' });
+			const watch = watchPage(page);
 			await page.goto(server.url + path);
-			await settle(page);
+			await page.locator('h1').first().waitFor();
+			if (path.startsWith('/learn/')) await questionReady(page);
+			await page.evaluate(() => document.fonts.ready.then(() => undefined));
 			expect(await page.evaluate(() => document.documentElement.dataset.theme), path).toBe('dark');
 			expect(await seriousAxeViolations(page), `axe on ${path} in the dark`).toEqual([]);
-			await page.screenshot({ path: `${SHOTS}/dark${path.replaceAll('/', '-') || '-home'}.png`, fullPage: true });
+			await page.screenshot({ path: `${SHOTS}/dark${path === '/' ? '-home' : path.replaceAll('/', '-')}.png`, fullPage: true });
+			expect(watch.consoleErrors, `console errors on ${path}`).toEqual([]);
+			expect(watch.outsideRequests, `requests from ${path} to other origins`).toEqual([]);
+			await page.close();
 		}
+		const page = await open(href(2));
+		await page.emulateMedia({ colorScheme: 'dark' });
+		await page.reload();
 		const toggle = page.getByRole('button', { name: 'Dark theme' });
-		expect(await toggle.getAttribute('aria-pressed')).toBe('true');
+		await expect.poll(() => toggle.getAttribute('aria-pressed')).toBe('true');
 		await toggle.click();
 		expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+		await questionReady(page);
+		await settle(page);
 		await page.reload();
 		expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
 		await page.evaluate(() => localStorage.removeItem('mobileone-lab.theme'));
+		await questionReady(page);
+		await settle(page);
 	});
 });
