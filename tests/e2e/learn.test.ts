@@ -267,9 +267,10 @@ describe('dark theme', () => {
 			expect(watch.outsideRequests, `requests from ${path} to other origins`).toEqual([]);
 			await page.close();
 		}
-		const page = await open(href(2));
+		const page = await browser.context.newPage();
 		await page.emulateMedia({ colorScheme: 'dark' });
-		await page.reload();
+		opened.push({ page, watch: watchPage(page), path: href(2) });
+		await page.goto(server.url + href(2));
 		const toggle = page.getByRole('button', { name: 'Dark theme' });
 		await expect.poll(() => toggle.getAttribute('aria-pressed')).toBe('true');
 		await toggle.click();
