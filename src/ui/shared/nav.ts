@@ -12,6 +12,12 @@ export interface Section {
 
 export const SECTIONS: readonly Section[] = [
 	{
+		href: '/learn',
+		label: 'Learn',
+		short: 'Learn',
+		blurb: 'A guided lesson from zero in nine short chapters, each with a figure on real weights and a question on your own numbers.'
+	},
+	{
 		href: '/explorer',
 		label: 'Fusion explorer',
 		short: 'Explorer',

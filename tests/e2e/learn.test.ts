@@ -1,0 +1,286 @@
+/**
+ * The guided lesson in Chromium: chapters 1 → 9 by keyboard only, an exercise answered wrong then
+ * right (answers computed here by the engine for the seed the test gives the student), the worked
+ * answer after two tries, a click-the-cell question, progress kept across a reload, axe-core on
+ * every chapter at desktop and phone widths, and presenter mode (keys, URLs, no overflow, body
+ * ≥ 28 px at 1920×1080, the notes window following). Screenshots land in test-results/screenshots/.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { loadCheckpoint, requireUnfused } from '../../src/lib/io/checkpoint';
+import type { UnfusedModel } from '../../src/lib/mobileone/model';
+import { CHAPTER_IDS, type ChapterId } from '../../src/lib/lesson/chapters';
+import { exerciseFor, lessonContext, type Exercise } from '../../src/lib/lesson/exercises';
+import { lessonInstance } from '../../src/lib/lesson/instance';
+import { PROGRESS_KEY, serializeProgress } from '../../src/lib/lesson/progress';
+import { CHAPTERS, UI } from '../../src/ui/learn/text';
+import { CHAPTER_SLUGS, SLIDES } from '../../src/ui/learn/url';
+import { launchBrowser, seriousAxeViolations, startStaticServer, watchPage, type LaunchedBrowser, type PageWatch, type StaticServer } from '../../scripts/lib/browser-harness';
+
+const SHOTS = 'test-results/screenshots';
+const SEED = 4242;
+let server: StaticServer;
+let browser: LaunchedBrowser;
+let model: UnfusedModel;
+let opened: { page: Page; watch: PageWatch; path: string }[] = [];
+
+beforeAll(async () => {
+	model = requireUnfused(loadCheckpoint(new Uint8Array(await readFile('models/mobileone-cifar10.safetensors'))), 'this test');
+	server = await startStaticServer('build');
+	browser = await launchBrowser();
+	await mkdir(SHOTS, { recursive: true });
+});
+afterEach(async () => {
+	const pages = opened;
+	opened = [];
+	try {
+		for (const { path, watch } of pages) {
+			expect(watch.consoleErrors, `console errors on ${path}`).toEqual([]);
+			expect(watch.failedRequests, `failed requests on ${path}`).toEqual([]);
+			expect(watch.outsideRequests, `requests from ${path} to other origins`).toEqual([]);
+		}
+	} finally {
+		for (const { page } of pages) await page.close();
+	}
+});
+afterAll(async () => {
+	await browser?.close();
+	await server?.close();
+});
+
+/** The engine's exercise for this chapter, for the student the test plays. */
+function engineExercise(id: ChapterId): Exercise {
+	const ex = exerciseFor(id, lessonContext(model, lessonInstance(model, SEED)));
+	if (!ex) throw new Error(`no exercise for chapter ${id}`);
+	return ex;
+}
+
+const href = (id: ChapterId, query = '') => `/learn/${CHAPTER_SLUGS[id]}${query}`;
+
+/** A fresh student with the test's seed and no answers, on `path`. */
+async function open(path: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
+	const page = await browser.context.newPage();
+	await page.setViewportSize(viewport);
+	const watch = watchPage(page);
+	opened.push({ page, watch, path });
+	// a same-origin page that loads no model, to set the student up before the lesson starts
+	await page.goto(server.url + '/learn/notes');
+	await page.evaluate(([key, value]) => localStorage.setItem(key, value), [PROGRESS_KEY, serializeProgress({ seed: SEED, chapters: {} })]);
+	await page.goto(server.url + path);
+	return page;
+}
+
+/** Wait for the model and picture downloads to finish, so leaving the page aborts nothing. */
+const settle = (page: Page) => page.waitForLoadState('networkidle');
+const h1 = (page: Page) => page.locator('h1').innerText();
+const questionReady = (page: Page) => page.locator('.question .prompt').waitFor({ timeout: 60_000 });
+
+async function noHorizontalOverflow(page: Page) {
+	return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+}
+
+describe('guided lesson', () => {
+	// These walk many pages on a shared 2-core machine: allow them minutes, not the default 2.
+	const LONG = 600_000;
+
+	test('walks chapters 1 → 9 by keyboard only', { timeout: LONG }, async () => {
+		const page = await open(href(1));
+		for (const id of CHAPTER_IDS) {
+			await expect.poll(() => h1(page)).toBe(CHAPTERS[id].title);
+			expect(new URL(page.url()).pathname).toBe(href(id));
+			if (id === 9) break;
+			await questionReady(page);
+			// Tab until the "next chapter" link has focus, then Enter.
+			let found = false;
+			for (let i = 0; i < 300 && !found; i++) {
+				await page.keyboard.press('Tab');
+				found = await page.evaluate(() => document.activeElement?.getAttribute('rel') === 'next');
+			}
+			expect(found, `reached the next-chapter link of chapter ${id} by Tab`).toBe(true);
+			await page.keyboard.press('Enter');
+		}
+	});
+
+	test('a wrong answer then a right one; progress survives a reload', async () => {
+		const ex = engineExercise(2);
+		expect(ex.kind).toBe('number');
+		const answer = (ex as Extract<Exercise, { kind: 'number' }>).answer;
+		const page = await open(href(2));
+		await questionReady(page);
+		const field = page.getByLabel(UI.answerLabel);
+		await field.fill(String(answer * 1.5));
+		await field.press('Enter');
+		await expect.poll(() => page.locator('.feedback').innerText()).toContain(UI.wrong(1));
+		await field.fill(answer.toFixed(5));
+		await field.press('Enter');
+		await expect.poll(() => page.locator('.feedback').innerText()).toContain(UI.correct);
+		await expect.poll(() => page.locator('a[data-status="solved"]').count()).toBe(1);
+		await page.screenshot({ path: `${SHOTS}/learn-answered.png`, fullPage: true });
+
+		await settle(page);
+		await page.reload();
+		await questionReady(page);
+		await expect.poll(() => page.locator('.feedback').innerText()).toContain(UI.correct);
+		expect(await page.locator(`a[href="${href(2)}"]`).first().getAttribute('data-status')).toBe('solved');
+		expect(await field.isDisabled()).toBe(true);
+
+		// the chapter list shows it too
+		await settle(page);
+		await page.goto(server.url + '/learn');
+		await expect.poll(() => page.getByText(UI.progress(1)).count()).toBe(1);
+	});
+
+	test('two wrong tries show the worked answer with the engine’s number', async () => {
+		const ex = engineExercise(3) as Extract<Exercise, { kind: 'number' }>;
+		const page = await open(href(3));
+		await questionReady(page);
+		const field = page.getByLabel(UI.answerLabel);
+		await field.fill('not a number');
+		await field.press('Enter');
+		await expect.poll(() => page.locator('.feedback').innerText()).toContain(UI.unreadable);
+		for (const wrong of [ex.answer + 1, ex.answer - 1]) {
+			await field.fill(String(wrong));
+			await field.press('Enter');
+		}
+		const worked = page.locator('.worked');
+		await worked.waitFor();
+		expect(await worked.innerText()).toContain(ex.answer.toPrecision(4));
+	});
+
+	test('click-the-cell: the identity kernel’s 1', async () => {
+		const ex = engineExercise(5) as Extract<Exercise, { kind: 'cell' }>;
+		const page = await open(href(5));
+		await questionReady(page);
+		const wrong = (ex.answer + 1) % ex.grid.values.length;
+		await page.getByRole('button', { name: `input channel ${wrong}`, exact: true }).click();
+		await expect.poll(() => page.locator('.feedback').innerText()).toContain(UI.wrong(1));
+		await page.getByRole('button', { name: `input channel ${ex.answer}`, exact: true }).click();
+		await expect.poll(() => page.locator('.feedback').innerText()).toContain(UI.correct);
+	});
+
+	for (const viewport of [
+		{ width: 1280, height: 900, name: 'desktop' },
+		{ width: 375, height: 800, name: 'phone' }
+	]) {
+		test(`every chapter is accessible and fits at ${viewport.name} width`, { timeout: LONG }, async () => {
+			const page = await open(href(1), viewport);
+			for (const id of CHAPTER_IDS) {
+				if (id > 1) {
+					await settle(page);
+					await page.goto(server.url + href(id));
+				}
+				await questionReady(page);
+				await page.locator('.lesson-figure').waitFor();
+				expect(await noHorizontalOverflow(page), `chapter ${id} fits ${viewport.width} px`).toBe(true);
+				expect(await seriousAxeViolations(page), `axe on chapter ${id}`).toEqual([]);
+				await page.screenshot({ path: `${SHOTS}/learn-${viewport.name}-${id}.png`, fullPage: true });
+			}
+		});
+	}
+});
+
+describe('presenter mode', () => {
+	const LONG = 600_000;
+	test('keys move between slides, each slide has its URL, Esc leaves; the notes window follows', async () => {
+		const page = await open(href(1, '?present&slide=1'), { width: 1920, height: 1080 });
+		const notes = await browser.context.newPage();
+		const notesWatch = watchPage(notes);
+		opened.push({ page: notes, watch: notesWatch, path: '/learn/notes' });
+		await notes.goto(server.url + '/learn/notes');
+		const notesAt = () => notes.locator('[data-testid="notes-at"]').textContent();
+		await expect.poll(notesAt).toBe(`${UI.chapterN(1)} · ${UI.slideN(1, SLIDES.length)}`);
+
+		await page.keyboard.press('PageDown');
+		await expect.poll(() => page.url()).toContain(`${href(1)}?present&slide=2`);
+		await page.keyboard.press('ArrowRight');
+		await expect.poll(() => page.url()).toContain('slide=3');
+		await page.keyboard.press('ArrowLeft');
+		await expect.poll(() => page.url()).toContain('slide=2');
+		await expect.poll(notesAt).toBe(`${UI.chapterN(1)} · ${UI.slideN(2, SLIDES.length)}`);
+		await page.keyboard.press('PageDown');
+		await page.keyboard.press('PageDown');
+		await expect.poll(() => page.url()).toContain('slide=4');
+		await page.keyboard.press('PageDown');
+		await expect.poll(() => page.url()).toContain(`${href(2)}?present&slide=1`);
+		await expect.poll(() => h1(page)).toBe(CHAPTERS[2].title);
+		await expect.poll(notesAt).toBe(`${UI.chapterN(2)} · ${UI.slideN(1, SLIDES.length)}`);
+		await page.keyboard.press('PageUp');
+		await expect.poll(() => page.url()).toContain(`${href(1)}?present&slide=4`);
+		await page.keyboard.press('Escape');
+		await expect.poll(() => new URL(page.url()).search).toBe('');
+		await page.locator('.pager').waitFor();
+	});
+
+	for (const viewport of [
+		{ width: 1920, height: 1080 },
+		{ width: 1280, height: 720 }
+	]) {
+		test(`every slide fits ${viewport.width}×${viewport.height}${viewport.width === 1920 ? ' with body text ≥ 28 px' : ''}`, { timeout: LONG }, async () => {
+			const page = await open(href(1, '?present&slide=1'), viewport);
+			await page.locator('.present').waitFor();
+			await questionReady(page).catch(() => undefined);
+			for (const id of CHAPTER_IDS) {
+				for (let slide = 1; slide <= SLIDES.length; slide++) {
+					if (id > 1 || slide > 1) await page.keyboard.press('PageDown');
+					await expect.poll(() => page.url()).toContain(`${href(id)}?present&slide=${slide}`);
+					await expect.poll(() => page.locator('.present').getAttribute('data-slide')).toBe(SLIDES[slide - 1]);
+					if (SLIDES[slide - 1] === 'figure') await page.locator('.lesson-figure').waitFor();
+					if (SLIDES[slide - 1] === 'question') await questionReady(page);
+					await page.waitForTimeout(150); // the figure slide's fit runs on the next frame
+					const fit = await page.evaluate(() => {
+						const box = document.querySelector('.present .slide') as HTMLElement;
+						const inner = box.firstElementChild as HTMLElement;
+						const zoom = Number(inner.style.zoom || 1);
+						const sizes = [...box.querySelectorAll('p.idea, dd, dt, .prompt')].map((e) => parseFloat(getComputedStyle(e).fontSize) * zoom);
+						return {
+							fitsY: inner.getBoundingClientRect().bottom <= box.getBoundingClientRect().bottom + 1,
+							fitsX: document.documentElement.scrollWidth <= window.innerWidth && inner.scrollWidth * zoom <= box.clientWidth + 1,
+							smallest: sizes.length ? Math.min(...sizes) : Infinity
+						};
+					});
+					expect(fit.fitsY, `chapter ${id} slide ${slide} fits vertically`).toBe(true);
+					expect(fit.fitsX, `chapter ${id} slide ${slide} fits horizontally`).toBe(true);
+					if (viewport.width === 1920) expect(fit.smallest, `chapter ${id} slide ${slide} body text`).toBeGreaterThanOrEqual(28);
+					await page.screenshot({ path: `${SHOTS}/present-${viewport.width}-ch${id}-${slide}.png` });
+				}
+			}
+		});
+	}
+});
+
+describe('dark theme', () => {
+	test('follows the system, is readable (axe, contrast included) on every page, and the switch is remembered', { timeout: 600_000 }, async () => {
+		for (const path of ['/', '/learn', href(1), href(6), href(9), '/explorer', '/latency', '/classify', '/yours', '/model']) {
+			// one page per route, checked before it closes (closing may abort a late font or model request)
+			const page = await browser.context.newPage();
+			await page.emulateMedia({ colorScheme: 'dark' });
+			const watch = watchPage(page);
+			await page.goto(server.url + path);
+			await page.locator('h1').first().waitFor();
+			if (path.startsWith('/learn/')) await questionReady(page);
+			await page.evaluate(() => document.fonts.ready.then(() => undefined));
+			expect(await page.evaluate(() => document.documentElement.dataset.theme), path).toBe('dark');
+			expect(await seriousAxeViolations(page), `axe on ${path} in the dark`).toEqual([]);
+			await page.screenshot({ path: `${SHOTS}/dark${path === '/' ? '-home' : path.replaceAll('/', '-')}.png`, fullPage: true });
+			expect(watch.consoleErrors, `console errors on ${path}`).toEqual([]);
+			expect(watch.outsideRequests, `requests from ${path} to other origins`).toEqual([]);
+			await page.close();
+		}
+		const page = await browser.context.newPage();
+		await page.emulateMedia({ colorScheme: 'dark' });
+		opened.push({ page, watch: watchPage(page), path: href(2) });
+		await page.goto(server.url + href(2));
+		const toggle = page.getByRole('button', { name: 'Dark theme' });
+		await expect.poll(() => toggle.getAttribute('aria-pressed')).toBe('true');
+		await toggle.click();
+		expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+		await questionReady(page);
+		await settle(page);
+		await page.reload();
+		expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+		await page.evaluate(() => localStorage.removeItem('mobileone-lab.theme'));
+		await questionReady(page);
+		await settle(page);
+	});
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { CHAPTER_IDS } from '../../src/lib/lesson/chapters';
+import { readMessage } from '../../src/ui/learn/channel';
+import { chapterFromSlug, chapterHref, CHAPTER_SLUGS, parse, serialize, SLIDES, stepSlide } from '../../src/ui/learn/url';
+import { presenterKey } from '../../src/ui/learn/state.svelte';
+
+describe('lesson addresses', () => {
+	it('every chapter has its own slug, read back to the same chapter', () => {
+		expect(new Set(Object.values(CHAPTER_SLUGS)).size).toBe(CHAPTER_IDS.length);
+		for (const id of CHAPTER_IDS) expect(chapterFromSlug(CHAPTER_SLUGS[id])).toBe(id);
+		expect(chapterFromSlug('nope')).toBeNull();
+	});
+
+	it('reads and writes presenter mode and the slide', () => {
+		expect(parse('')).toEqual({ present: false, slide: 1 });
+		expect(parse('?present&slide=3')).toEqual({ present: true, slide: 3 });
+		for (const bad of ['slide=0', 'slide=9', 'slide=x', 'slide=1e1']) expect(parse(`present&${bad}`).slide).toBe(1);
+		expect(serialize({ present: true, slide: 2 })).toBe('present&slide=2');
+		expect(serialize({ present: false, slide: 2 })).toBe('');
+		expect(chapterHref(3, { present: true, slide: 4 })).toBe('/learn/fold?present&slide=4');
+		expect(parse(serialize({ present: true, slide: 4 }))).toEqual({ present: true, slide: 4 });
+	});
+
+	it('steps through all slides across chapters and stops at both ends', () => {
+		expect(stepSlide(1, 1, -1)).toBeNull();
+		expect(stepSlide(1, SLIDES.length, 1)).toEqual({ chapter: 2, slide: 1 });
+		expect(stepSlide(2, 1, -1)).toEqual({ chapter: 1, slide: SLIDES.length });
+		expect(stepSlide(9, SLIDES.length, 1)).toBeNull();
+		let at: { chapter: (typeof CHAPTER_IDS)[number]; slide: number } | null = { chapter: 1, slide: 1 };
+		let n = 1;
+		while ((at = stepSlide(at.chapter, at.slide, 1))) n++;
+		expect(n).toBe(CHAPTER_IDS.length * SLIDES.length);
+	});
+
+	it('presenter keys, and only well-formed messages from the notes channel', () => {
+		expect(['PageDown', 'ArrowRight', ' '].map(presenterKey)).toEqual(['next', 'next', 'next']);
+		expect(['PageUp', 'ArrowLeft'].map(presenterKey)).toEqual(['previous', 'previous']);
+		expect(presenterKey('Escape')).toBe('leave');
+		expect(presenterKey('a')).toBeNull();
+		expect(readMessage({ type: 'slide', chapter: 3, slide: 2 })).toEqual({ type: 'slide', chapter: 3, slide: 2 });
+		for (const bad of [null, 'x', { type: 'slide', chapter: 10, slide: 1 }, { type: 'slide', chapter: 1, slide: 5 }, { type: 'other' }]) expect(readMessage(bad)).toBeNull();
+	});
+});
