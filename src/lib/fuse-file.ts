@@ -306,6 +306,20 @@ export function graphCost(model: OnnxModel, input: string, batch: number, h: num
 	return macs;
 }
 
+/**
+ * The input a graph is checked (and timed) on: its own fixed dims, and `size` (default
+ * DEFAULT_CHECK_SIZE) where it leaves H or W symbolic, batch 1 where that is symbolic. `symbolic`
+ * says whether H or W was chosen here rather than read from the file.
+ */
+export function graphCheckInput(model: OnnxModel, size = 0): { name: string; shape: number[]; symbolic: boolean } {
+	const { name, dims } = graphInput(model);
+	const channels = fixed(dims[1]);
+	if (channels === null) throw new FuseError('check-unsupported', `the graph's input "${name}" does not fix its channel count; the check cannot make an input for it`);
+	const [h, w] = [fixed(dims[2]), fixed(dims[3])];
+	const side = size || DEFAULT_CHECK_SIZE;
+	return { name, shape: [fixed(dims[0]) ?? 1, channels, h ?? side, w ?? side], symbolic: h === null || w === null };
+}
+
 async function fuseGraph(bytes: Uint8Array, model: OnnxModel, options: FuseFileOptions): Promise<FuseFileResult> {
 	if (options.out !== 'onnx') throw new FuseError('usage', 'an ONNX file can only be fused to ONNX; safetensors output needs a safetensors or PyTorch state dict');
 	options.onStage?.('fuse');
@@ -314,21 +328,17 @@ async function fuseGraph(bytes: Uint8Array, model: OnnxModel, options: FuseFileO
 	const fuseMs = performance.now() - t0;
 	const output = model.graph.outputs[0]?.name;
 	if (output === undefined) throw new FuseError('check-unsupported', 'the graph has no output');
-	const { name, dims } = graphInput(model);
+	const { name } = graphInput(model);
 	const recognised: Recognised = { kind: 'onnx', format: 'onnx', input: name, output, groups: summary.groups };
 	const merged = summary.groups.filter((g) => g.merged);
 	if (merged.length === 0) return { status: 'nothing-to-fuse', recognised, summary: summary.message };
 
-	const channels = fixed(dims[1]);
-	if (channels === null) throw new FuseError('check-unsupported', `the graph's input "${name}" does not fix its channel count; the check cannot make an input for it`);
-	const [h, w] = [fixed(dims[2]), fixed(dims[3])];
-	const size = options.size || DEFAULT_CHECK_SIZE;
-	const shape = [fixed(dims[0]) ?? 1, channels, h ?? size, w ?? size];
+	const { shape, symbolic } = graphCheckInput(model, options.size);
 	const cost = graphCost(model, name, shape[0], shape[2], shape[3]) + graphCost(fusedModel, name, shape[0], shape[2], shape[3]);
 	if (cost > MAX_CHECK_MACS)
 		throw new FuseError(
 			'check-too-large',
-			`checking this graph on a ${shape.join('×')} input could take up to ${(cost / 1e9).toFixed(0)} G multiply-adds, more than this tool spends (${MAX_CHECK_MACS / 1e9} G)${h === null || w === null ? '; pass a smaller --size' : ''}`
+			`checking this graph on a ${shape.join('×')} input could take up to ${(cost / 1e9).toFixed(0)} G multiply-adds, more than this tool spends (${MAX_CHECK_MACS / 1e9} G)${symbolic ? '; pass a smaller --size' : ''}`
 		);
 	if (!options.runOnnx) throw new FuseError('usage', 'checking a fused ONNX graph needs an ONNX runtime, and none was given');
 
