@@ -225,4 +225,84 @@ describe('your network', () => {
 		expect(await page.getByRole('alert').count()).toBe(0);
 		await page.getByRole('button', { name: 'Forget this network' }).click();
 	}, 300_000);
+
+	test('Explore it and Time it: a state dict’s blocks step by step, then timed in the latency lab', async () => {
+		const page = await openPage();
+		await give(page, 'mobileone-cifar10.safetensors', new Uint8Array(readFileSync('models/mobileone-cifar10.safetensors')));
+		await page.locator('.verdict[data-agrees="true"]').waitFor({ timeout: FUSE_TIMEOUT });
+
+		// Explore it: the first block, the normal five steps with the real numbers, to the proof's max |Δ|.
+		await page.getByRole('link', { name: 'Explore it' }).click();
+		await page.waitForURL(/\/explorer\?model=yours/);
+		await page.locator('#step-title').waitFor({ timeout: 60_000 });
+		expect(await page.locator('.lede').innerText()).toContain('your network (mobileone-cifar10.safetensors)');
+		expect(await page.getByLabel('Model').locator('option:checked').innerText()).toBe('Your network (mobileone-cifar10.safetensors)');
+		await page.getByLabel('Block').selectOption({ index: 3 });
+		for (let i = 1; i < 5; i++) await page.getByRole('button', { name: 'Next →' }).click();
+		const verdict = page.locator('.verdict');
+		await verdict.waitFor({ timeout: 60_000 });
+		expect(await verdict.innerText()).toMatch(/^max \|Δ\| = /);
+		expect(Number(await verdict.getAttribute('data-max-delta'))).toBeLessThanOrEqual(1e-4 * Number(await verdict.getAttribute('data-max-output')));
+		expect(page.url()).toMatch(/model=yours&block=stage1\.2&ch=0&step=5/);
+		expect(await seriousAxeViolations(page)).toEqual([]);
+
+		// Time it: the lab offers the network by its file name and times it at the spec's size.
+		await page.goto(`${server.url}/yours`, { waitUntil: 'networkidle' });
+		await page.locator('.verdict[data-agrees="true"]').waitFor({ timeout: FUSE_TIMEOUT });
+		await page.getByRole('link', { name: 'Time it' }).click();
+		await page.waitForURL(/\/latency\?model=yours/);
+		const choice = page.locator('input[name="model"][value="yours"]');
+		await choice.waitFor({ state: 'attached' });
+		expect(await choice.isChecked()).toBe(true);
+		expect(await page.locator('.controls').innerText()).toContain('Your network (mobileone-cifar10.safetensors)');
+		// A short budget on one thread, by the lab's own link format.
+		await page.goto(`${server.url}/latency?model=yours&backend=wasm-1&budget=0.5`, { waitUntil: 'networkidle' });
+		await expect.poll(() => page.locator('input[name="model"][value="yours"]').isChecked()).toBe(true);
+		await page.getByRole('button', { name: /Run the benchmark/ }).click();
+		await page.locator('#results-heading').waitFor({ state: 'visible', timeout: FUSE_TIMEOUT });
+		expect(await page.locator('.size-note').innerText()).toBe('Your network is timed at 32×32, the input size of your network’s spec.');
+		expect(await page.locator('#graphs-heading').count()).toBe(1);
+		await page.screenshot({ path: `${SCREENSHOTS}/yours-latency-1280.png`, fullPage: true });
+		expect(await seriousAxeViolations(page)).toEqual([]);
+	}, 300_000);
+
+	test('Explore it on an ONNX file (torch.onnx.export when PyTorch is here): each merged group a block, the exporter’s folded BatchNorm said, a proof; nothing kept says so', async () => {
+		const page = await openPage();
+		// With nothing kept, the explorer says so in one sentence and links back here.
+		await page.goto(`${server.url}/explorer?model=yours`, { waitUntil: 'networkidle' });
+		const missing = page.locator('.missing');
+		await missing.waitFor();
+		expect(await missing.innerText()).toMatch(/^No network of yours is kept in this browser: drop one on Your network first/);
+		expect(await missing.getByRole('link').getAttribute('href')).toBe('/yours');
+		await page.goto(`${server.url}/yours`, { waitUntil: 'networkidle' });
+
+		let bytes: Uint8Array;
+		if (torchAvailable) {
+			const spec = { name: 'export', numClasses: 5, inputSize: 16, stem: { width: 8, stride: 2, k: 2 }, stages: [{ width: 8, blocks: 1, stride: 1, k: 2, seBlocks: 0 }] };
+			writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
+			const done = spawnSync(PYTHON, ['models/export_onnx_fixture.py', join(dir, 'spec.json'), join(dir, 'exported.onnx'), '5'], { encoding: 'utf8' });
+			expect(done.status, done.stderr).toBe(0);
+			bytes = new Uint8Array(readFileSync(join(dir, 'exported.onnx')));
+		} else bytes = unfusedOnnx();
+		await give(page, 'exported.onnx', bytes);
+		await page.locator('.verdict[data-agrees="true"]').waitFor({ timeout: FUSE_TIMEOUT });
+		await page.getByRole('link', { name: 'Explore it' }).click();
+		await page.waitForURL(/\/explorer\?model=yours&block=group1/);
+		await page.locator('#step-title').waitFor({ timeout: 60_000 });
+		expect(await page.locator('.eyebrow', { hasText: 'Step 1 of 5' }).innerText()).toMatch(/group 1 of \d+/);
+		if (torchAvailable) expect(await page.locator('.folded').innerText()).toMatch(/^The exporter already folded the BatchNorm of every conv branch into its Conv/);
+		expect(await page.locator('.row').count()).toBeGreaterThan(0);
+		await page.screenshot({ path: `${SCREENSHOTS}/yours-explore-onnx-1280.png`, fullPage: true });
+		await page.getByLabel('Block').selectOption({ index: 1 });
+		for (let i = 1; i < 5; i++) await page.getByRole('button', { name: 'Next →' }).click();
+		const verdict = page.locator('.verdict');
+		await verdict.waitFor({ timeout: 60_000 });
+		expect(await verdict.innerText()).toMatch(/^max \|Δ\| = .*the fused block computes the same function/s);
+		expect(page.url()).toMatch(/model=yours&block=group2&ch=0&step=5/);
+		expect(await seriousAxeViolations(page)).toEqual([]);
+		for (const width of [375, 1920]) {
+			await page.setViewportSize({ width, height: 900 });
+			await page.screenshot({ path: `${SCREENSHOTS}/yours-explore-onnx-${width}.png`, fullPage: true });
+		}
+	}, 300_000);
 });
