@@ -13,7 +13,8 @@ import * as ort from 'onnxruntime-node';
 import type { Page } from 'playwright-core';
 import { launchBrowser, seriousAxeViolations, startStaticServer, watchPage, type LaunchedBrowser, type PageWatch, type StaticServer } from '../../scripts/lib/browser-harness';
 import { buildOnnx } from '../../src/lib/io/onnx/build';
-import { loadCheckpoint, requireUnfused } from '../../src/lib/io/checkpoint';
+import { loadCheckpoint, requireUnfused, saveCheckpoint } from '../../src/lib/io/checkpoint';
+import { syntheticModel } from '../../src/lib/mobileone/synthetic';
 import { badFiles, SMALL_SPEC, unfusedOnnx } from '../fixtures/yours';
 
 const BUILD = process.env.E2E_BUILD ?? 'build';
@@ -229,23 +230,23 @@ describe('your network', () => {
 
 	test('Explore it and Time it: a state dict’s blocks step by step, then timed in the latency lab', async () => {
 		const page = await openPage();
-		// A small PyTorch state dict with no spec in it: its input size is the inferred spec's 224.
-		await give(page, 'small.pth.tar', new Uint8Array(readFileSync('tests/fixtures/pytorch/small.pth.tar')));
+		// A small MobileOne state dict with its spec (input 32×32) in the metadata.
+		await give(page, 'small.safetensors', saveCheckpoint(syntheticModel(SMALL_SPEC, 3)));
 		await page.locator('.verdict[data-agrees="true"]').waitFor({ timeout: FUSE_TIMEOUT });
 
 		// Explore it: the first block, the normal five steps with the real numbers, to the proof's max |Δ|.
 		await page.getByRole('link', { name: 'Explore it' }).click();
 		await page.waitForURL(/\/explorer\?model=yours/);
 		await page.locator('#step-title').waitFor({ timeout: 60_000 });
-		expect(await page.locator('.lede').innerText()).toContain('your network (small.pth.tar)');
-		expect(await page.locator('form.controls select').first().locator('option:checked').textContent()).toBe('Your network (small.pth.tar)');
-		await page.locator('form.controls select').nth(1).selectOption({ index: 1 });
+		expect(await page.locator('.lede').innerText()).toContain('your network (small.safetensors)');
+		expect(await page.locator('form.controls select').first().locator('option:checked').textContent()).toBe('Your network (small.safetensors)');
+		await page.locator('form.controls select').nth(1).selectOption({ index: 3 });
 		for (let i = 1; i < 5; i++) await page.getByRole('button', { name: 'Next →' }).click();
 		const verdict = page.locator('.verdict');
 		await verdict.waitFor({ timeout: 60_000 });
 		expect(await verdict.innerText()).toMatch(/^max \|Δ\| = /);
 		expect(Number(await verdict.getAttribute('data-max-delta'))).toBeLessThanOrEqual(1e-4 * Number(await verdict.getAttribute('data-max-output')));
-		expect(page.url()).toMatch(/model=yours&block=stage1\.0&ch=0&step=5/);
+		expect(page.url()).toMatch(/model=yours&block=stage1\.2&ch=0&step=5/);
 		expect(await seriousAxeViolations(page)).toEqual([]);
 
 		// Time it: the lab offers the network by its file name and times it at the spec's size.
@@ -256,13 +257,13 @@ describe('your network', () => {
 		const choice = page.locator('input[name="model"][value="yours"]');
 		await choice.waitFor({ state: 'attached' });
 		expect(await choice.isChecked()).toBe(true);
-		expect(await page.locator('.controls').innerText()).toContain('Your network (small.pth.tar)');
+		expect(await page.locator('.controls').innerText()).toContain('Your network (small.safetensors)');
 		// A short budget on one thread, by the lab's own link format.
 		await page.goto(`${server.url}/latency?model=yours&backend=wasm-1&budget=0.5`, { waitUntil: 'networkidle' });
 		await expect.poll(() => page.locator('input[name="model"][value="yours"]').isChecked()).toBe(true);
 		await page.getByRole('button', { name: /Run the benchmark/ }).click();
 		await page.locator('#results-heading').waitFor({ state: 'visible', timeout: FUSE_TIMEOUT });
-		expect(await page.locator('.size-note').innerText()).toBe('Your network is timed at 224×224, the input size of your network’s spec.');
+		expect(await page.locator('.size-note').innerText()).toBe('Your network is timed at 32×32, the input size of your network’s spec.');
 		expect(await page.locator('#graphs-heading').count()).toBe(1);
 		await page.screenshot({ path: `${SCREENSHOTS}/yours-latency-1280.png`, fullPage: true });
 		expect(await seriousAxeViolations(page)).toEqual([]);
