@@ -267,7 +267,7 @@ describe('your network', () => {
 		expect(await page.locator('#graphs-heading').count()).toBe(1);
 		await page.screenshot({ path: `${SCREENSHOTS}/yours-latency-1280.png`, fullPage: true });
 		expect(await seriousAxeViolations(page)).toEqual([]);
-	}, 300_000);
+	}, 480_000);
 
 	test('Explore it on an ONNX file (torch.onnx.export when PyTorch is here): each merged group a block, the exporter’s folded BatchNorm said, a proof; nothing kept says so', async () => {
 		const page = await openPage();
@@ -307,5 +307,5 @@ describe('your network', () => {
 			await page.setViewportSize({ width, height: 900 });
 			await page.screenshot({ path: `${SCREENSHOTS}/yours-explore-onnx-${width}.png`, fullPage: true });
 		}
-	}, 300_000);
+	}, 480_000);
 });
