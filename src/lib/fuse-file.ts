@@ -20,7 +20,7 @@ import { randomInput } from './mobileone/synthetic';
 import { checkCost, checkFusion, DEFAULT_CHECK_SIZE, MAX_CHECK_MACS } from './mobileone/verify';
 import { saveCheckpoint } from './io/checkpoint';
 import { readNetworkFile } from './io/network-file';
-import { buildOnnx } from './io/onnx/build';
+import { buildOnnx, INPUT_NAME, OUTPUT_NAME } from './io/onnx/build';
 import { encodeOnnx } from './io/onnx/encode';
 import { elementCount, intsAttribute, isStandardDomain, type ModelDim, type OnnxModel } from './io/onnx/model';
 import { checkpointFromTensors } from './io/checkpoint';
@@ -36,6 +36,9 @@ import { forwardRepVGG, fuseRepVGGNetwork, looksLikeRepVGG, recogniseRepVGG, rep
  */
 export type OnnxRunner = (bytes: Uint8Array, input: { name: string; data: Float32Array; shape: number[] }, output: string) => Promise<Float32Array>;
 
+/** The steps of fusing a file, in order, as `onStage` reports them (a page draws a progress bar from them). */
+export type FuseStage = 'parse' | 'fuse' | 'write' | 'check';
+
 export interface FuseFileOptions {
 	/** Seed of the random input the check runs on. */
 	seed: number;
@@ -46,6 +49,16 @@ export interface FuseFileOptions {
 	runOnnx?: OnnxRunner;
 	/** Metadata added to a safetensors output. */
 	metadata?: Record<string, string>;
+	/** Called as each step starts. */
+	onStage?: (stage: FuseStage) => void;
+	/**
+	 * State dicts only: where the check runs. 'engine' (the default) uses the engine's reference ops;
+	 * 'runtime' builds both networks as ONNX and runs them through `runOnnx` (the browser's proof,
+	 * and the original comes back as `original`). ONNX inputs always run in the runtime.
+	 */
+	checkIn?: 'engine' | 'runtime';
+	/** State dicts only: also write the fused safetensors (Apple's keys) beside an ONNX output. */
+	alsoSafetensors?: boolean;
 }
 
 /** What the bytes were recognised as. */
@@ -84,7 +97,8 @@ export type Recognised =
 export interface FileCheck {
 	/** Where the two networks ran: the engine's reference ops, or the injected ONNX runtime. */
 	by: 'engine' | 'onnx-runtime';
-	/** The random input's shape, [N, C, S, S]. */
+	/** The name of the input the check fed, and that input's shape, [N, C, H, W]. */
+	input: string;
 	shape: number[];
 	seed: number;
 	maxDelta: number;
@@ -107,6 +121,10 @@ export type FuseFileResult =
 			check: FileCheck;
 			out: 'onnx' | 'safetensors';
 			bytes: Uint8Array;
+			/** The input network as ONNX, when the check ran it in the runtime (the file itself, or our builder's graph); else null. */
+			original: Uint8Array | null;
+			/** The fused state dict when `alsoSafetensors` asked for it beside an ONNX output; else null. */
+			safetensors: Uint8Array | null;
 	  }
 	| { status: 'nothing-to-fuse'; recognised: Recognised; summary: string };
 
@@ -153,6 +171,7 @@ function problemOf(original: Float32Array, fused: Float32Array, maxDelta: number
  * to fuse.
  */
 export async function fuseNetworkFile(bytes: Uint8Array, options: FuseFileOptions): Promise<FuseFileResult> {
+	options.onStage?.('parse');
 	if (sniffWeightsFormat(bytes) === 'safetensors') {
 		// read once: RepVGG's keys go to the families' fuser, everything else is a MobileOne checkpoint as before
 		const st = readSafetensors(bytes);
@@ -166,7 +185,7 @@ export async function fuseNetworkFile(bytes: Uint8Array, options: FuseFileOption
 
 type CheckpointFile = Extract<ReturnType<typeof readNetworkFile>, { kind: 'checkpoint' }>;
 
-function fuseCheckpoint(format: CheckpointFile['format'], ck: CheckpointFile['checkpoint'], found: string | null, options: FuseFileOptions): FuseFileResult {
+async function fuseCheckpoint(format: CheckpointFile['format'], ck: CheckpointFile['checkpoint'], found: string | null, options: FuseFileOptions): Promise<FuseFileResult> {
 	const recognised: Recognised = { kind: 'checkpoint', format, spec: ck.spec, specSource: ck.specSource, found, form: ck.form, unusedKeys: ck.unusedKeys };
 	if (ck.form !== 'unfused') return { status: 'nothing-to-fuse', recognised, summary: 'already fused: it has reparam_conv weights, no parallel branches' };
 
@@ -178,16 +197,31 @@ function fuseCheckpoint(format: CheckpointFile['format'], ck: CheckpointFile['ch
 			'check-too-large',
 			`checking this network at ${size}×${size} would take ${(cost / 1e9).toFixed(0)} G multiply-adds, more than this tool spends (${MAX_CHECK_MACS / 1e9} G); pass a smaller --size`
 		);
+	const inRuntime = options.checkIn === 'runtime';
+	if (inRuntime && !options.runOnnx) throw new FuseError('usage', 'checking in an ONNX runtime needs one, and none was given');
 
+	options.onStage?.('fuse');
 	const t0 = performance.now();
 	const fused = fuseModel(ck.model);
 	const fuseMs = performance.now() - t0;
-	const input = randomInput(ck.spec, options.seed, 1, size);
-	const c = checkFusion(ck.model, fused, input);
-	const check: FileCheck = { by: 'engine', shape: [...input.shape], seed: options.seed, maxDelta: c.maxDelta, maxOutput: c.maxOutput, cost };
-	if (!c.agrees) throw new FuseError('check-failed', `nothing written: ${c.problem} (${describeCheck(check)})`, check);
+	options.onStage?.('write');
+	const fusedOnnx = options.out === 'onnx' || inRuntime ? buildOnnx(fused) : null;
+	const out = options.out === 'onnx' ? fusedOnnx! : saveCheckpoint(fused, { ...ck.metadata, ...options.metadata });
+	const safetensors = options.alsoSafetensors && options.out === 'onnx' ? saveCheckpoint(fused, { ...ck.metadata, ...options.metadata }) : null;
 
-	const out = options.out === 'onnx' ? buildOnnx(fused) : saveCheckpoint(fused, { ...ck.metadata, ...options.metadata });
+	options.onStage?.('check');
+	const input = randomInput(ck.spec, options.seed, 1, size);
+	let check: FileCheck;
+	let original: Uint8Array | null = null;
+	if (inRuntime) {
+		original = buildOnnx(ck.model);
+		check = await runtimeCheck(options.runOnnx!, { original, fused: fusedOnnx!, input: INPUT_NAME, output: OUTPUT_NAME, x: input, seed: options.seed, cost });
+	} else {
+		const c = checkFusion(ck.model, fused, input);
+		check = { by: 'engine', input: INPUT_NAME, shape: [...input.shape], seed: options.seed, maxDelta: c.maxDelta, maxOutput: c.maxOutput, cost };
+		if (!c.agrees) throw new FuseError('check-failed', `nothing written: ${c.problem} (${describeCheck(check)})`, check);
+	}
+
 	const total = collapseTotal(collapseByStage(ck.spec));
 	return {
 		status: 'fused',
@@ -199,7 +233,9 @@ function fuseCheckpoint(format: CheckpointFile['format'], ck: CheckpointFile['ch
 		fuseMs,
 		check,
 		out: options.out,
-		bytes: out
+		bytes: out,
+		original,
+		safetensors
 	};
 }
 
@@ -232,7 +268,7 @@ function fuseRepVGGFile(st: SafetensorsFile, options: FuseFileOptions): FuseFile
 	const yFused = Float32Array.from(forwardRepVGG(net, fused, x, 'fused').data);
 	const maxDelta = maxAbsDiff(yOriginal, yFused);
 	const maxOutput = maxAbs(yOriginal);
-	const check: FileCheck = { by: 'engine', shape: [...x.shape], seed: options.seed, maxDelta, maxOutput, cost };
+	const check: FileCheck = { by: 'engine', input: INPUT_NAME, shape: [...x.shape], seed: options.seed, maxDelta, maxOutput, cost };
 	const problem = problemOf(yOriginal, yFused, maxDelta, maxOutput);
 	if (problem) throw new FuseError('check-failed', `nothing written: ${problem} (${describeCheck(check)})`, check);
 
@@ -255,8 +291,35 @@ function fuseRepVGGFile(st: SafetensorsFile, options: FuseFileOptions): FuseFile
 		fuseMs,
 		check,
 		out: 'safetensors',
-		bytes: writeSafetensors(fused, { ...st.metadata, ...options.metadata })
+		bytes: writeSafetensors(fused, { ...st.metadata, ...options.metadata }),
+		original: null,
+		safetensors: null
 	};
+}
+
+/** Runs the original and the fused ONNX on one input through the injected runtime; throws FuseError unless they agree. */
+async function runtimeCheck(
+	runOnnx: OnnxRunner,
+	c: { original: Uint8Array; fused: Uint8Array; input: string; output: string; x: Tensor; seed: number; cost: number }
+): Promise<FileCheck> {
+	const shape = [...c.x.shape];
+	const run = async (which: string, file: Uint8Array): Promise<Float32Array> => {
+		try {
+			return await runOnnx(file, { name: c.input, data: c.x.data, shape }, c.output);
+		} catch (e) {
+			throw new FuseError('runtime', `the ONNX runtime could not run the ${which} graph: ${(e as Error)?.message ?? String(e)}`);
+		}
+	};
+	const yOriginal = await run('original', c.original);
+	const yFused = await run('fused', c.fused);
+	if (yOriginal.length !== yFused.length)
+		throw new FuseError('check-failed', `nothing written: the fused graph's output has ${formatInt(yFused.length)} values, the original's ${formatInt(yOriginal.length)}`);
+	const maxDelta = maxAbsDiff(yOriginal, yFused);
+	const maxOutput = maxAbs(yOriginal);
+	const check: FileCheck = { by: 'onnx-runtime', input: c.input, shape, seed: c.seed, maxDelta, maxOutput, cost: c.cost };
+	const problem = problemOf(yOriginal, yFused, maxDelta, maxOutput);
+	if (problem) throw new FuseError('check-failed', `nothing written: ${problem} (${describeCheck(check)})`, check);
+	return check;
 }
 
 /** The graph's one runtime input: its name and [N, C, H, W] as the file states them. */
@@ -323,52 +386,49 @@ export function graphCost(model: OnnxModel, input: string, batch: number, h: num
 	return macs;
 }
 
+/**
+ * The input a graph is checked (and timed) on: its own fixed dims, and `size` (default
+ * DEFAULT_CHECK_SIZE) where it leaves H or W symbolic, batch 1 where that is symbolic. `symbolic`
+ * says whether H or W was chosen here rather than read from the file.
+ */
+export function graphCheckInput(model: OnnxModel, size = 0): { name: string; shape: number[]; symbolic: boolean } {
+	const { name, dims } = graphInput(model);
+	const channels = fixed(dims[1]);
+	if (channels === null) throw new FuseError('check-unsupported', `the graph's input "${name}" does not fix its channel count; the check cannot make an input for it`);
+	const [h, w] = [fixed(dims[2]), fixed(dims[3])];
+	const side = size || DEFAULT_CHECK_SIZE;
+	return { name, shape: [fixed(dims[0]) ?? 1, channels, h ?? side, w ?? side], symbolic: h === null || w === null };
+}
+
 async function fuseGraph(bytes: Uint8Array, model: OnnxModel, options: FuseFileOptions): Promise<FuseFileResult> {
 	if (options.out !== 'onnx') throw new FuseError('usage', 'an ONNX file can only be fused to ONNX; safetensors output needs a safetensors or PyTorch state dict');
+	options.onStage?.('fuse');
 	const t0 = performance.now();
 	const { model: fusedModel, summary } = fuseParallelBranches(model);
 	const fuseMs = performance.now() - t0;
 	const output = model.graph.outputs[0]?.name;
 	if (output === undefined) throw new FuseError('check-unsupported', 'the graph has no output');
-	const { name, dims } = graphInput(model);
+	const { name } = graphInput(model);
 	const recognised: Recognised = { kind: 'onnx', format: 'onnx', input: name, output, groups: summary.groups };
 	const merged = summary.groups.filter((g) => g.merged);
 	if (merged.length === 0) return { status: 'nothing-to-fuse', recognised, summary: summary.message };
 
-	const channels = fixed(dims[1]);
-	if (channels === null) throw new FuseError('check-unsupported', `the graph's input "${name}" does not fix its channel count; the check cannot make an input for it`);
-	const [h, w] = [fixed(dims[2]), fixed(dims[3])];
-	const size = options.size || DEFAULT_CHECK_SIZE;
-	const shape = [fixed(dims[0]) ?? 1, channels, h ?? size, w ?? size];
+	const { shape, symbolic } = graphCheckInput(model, options.size);
 	const cost = graphCost(model, name, shape[0], shape[2], shape[3]) + graphCost(fusedModel, name, shape[0], shape[2], shape[3]);
 	if (cost > MAX_CHECK_MACS)
 		throw new FuseError(
 			'check-too-large',
-			`checking this graph on a ${shape.join('×')} input could take up to ${(cost / 1e9).toFixed(0)} G multiply-adds, more than this tool spends (${MAX_CHECK_MACS / 1e9} G)${h === null || w === null ? '; pass a smaller --size' : ''}`
+			`checking this graph on a ${shape.join('×')} input could take up to ${(cost / 1e9).toFixed(0)} G multiply-adds, more than this tool spends (${MAX_CHECK_MACS / 1e9} G)${symbolic ? '; pass a smaller --size' : ''}`
 		);
 	if (!options.runOnnx) throw new FuseError('usage', 'checking a fused ONNX graph needs an ONNX runtime, and none was given');
 
+	options.onStage?.('write');
 	const out = encodeOnnx(fusedModel);
+	options.onStage?.('check');
 	const normal = seededNormal(options.seed);
 	const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
 	for (let i = 0; i < data.length; i++) data[i] = normal();
-	const x: Tensor = { shape, data };
-	const run = async (which: string, file: Uint8Array): Promise<Float32Array> => {
-		try {
-			return await options.runOnnx!(file, { name, data: x.data, shape }, output);
-		} catch (e) {
-			throw new FuseError('runtime', `the ONNX runtime could not run the ${which} graph: ${(e as Error)?.message ?? String(e)}`);
-		}
-	};
-	const yOriginal = await run('original', bytes);
-	const yFused = await run('fused', out);
-	if (yOriginal.length !== yFused.length)
-		throw new FuseError('check-failed', `nothing written: the fused graph's output has ${formatInt(yFused.length)} values, the original's ${formatInt(yOriginal.length)}`);
-	const maxDelta = maxAbsDiff(yOriginal, yFused);
-	const maxOutput = maxAbs(yOriginal);
-	const check: FileCheck = { by: 'onnx-runtime', shape, seed: options.seed, maxDelta, maxOutput, cost };
-	const problem = problemOf(yOriginal, yFused, maxDelta, maxOutput);
-	if (problem) throw new FuseError('check-failed', `nothing written: ${problem} (${describeCheck(check)})`, check);
+	const check = await runtimeCheck(options.runOnnx, { original: bytes, fused: out, input: name, output, x: { shape, data }, seed: options.seed, cost });
 
 	return {
 		status: 'fused',
@@ -380,6 +440,8 @@ async function fuseGraph(bytes: Uint8Array, model: OnnxModel, options: FuseFileO
 		fuseMs,
 		check,
 		out: 'onnx',
-		bytes: out
+		bytes: out,
+		original: bytes,
+		safetensors: null
 	};
 }

@@ -39,6 +39,21 @@ export const MODEL_CHOICES: readonly ModelChoice[] = [
 	}))
 ];
 
+/**
+ * The visitor's own network, kept in this browser by the "your network" page (`/yours`): the
+ * explorer and the latency lab open it as `?model=yours`. Not in the catalogue: only the browser
+ * that holds it knows what it is.
+ */
+export const OWN_NETWORK = 'yours';
+export type PageModelId = ModelId | typeof OWN_NETWORK;
+
+export function isPageModelId(s: string | null | undefined): s is PageModelId {
+	return s === OWN_NETWORK || isModelId(s);
+}
+
+/** How pickers and headings name the visitor's network. */
+export const ownNetworkLabel = (fileName: string): string => `Your network (${fileName})`;
+
 export function isModelId(s: string | null | undefined): s is ModelId {
 	return typeof s === 'string' && MODEL_CHOICES.some((m) => m.id === s);
 }

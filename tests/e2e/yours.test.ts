@@ -13,7 +13,8 @@ import * as ort from 'onnxruntime-node';
 import type { Page } from 'playwright-core';
 import { launchBrowser, seriousAxeViolations, startStaticServer, watchPage, type LaunchedBrowser, type PageWatch, type StaticServer } from '../../scripts/lib/browser-harness';
 import { buildOnnx } from '../../src/lib/io/onnx/build';
-import { loadCheckpoint, requireUnfused } from '../../src/lib/io/checkpoint';
+import { loadCheckpoint, requireUnfused, saveCheckpoint } from '../../src/lib/io/checkpoint';
+import { syntheticModel } from '../../src/lib/mobileone/synthetic';
 import { badFiles, SMALL_SPEC, unfusedOnnx } from '../fixtures/yours';
 
 const BUILD = process.env.E2E_BUILD ?? 'build';
@@ -59,8 +60,9 @@ async function openPage(viewport = { width: 1280, height: 900 }): Promise<Page> 
 	const page = await browser.context.newPage();
 	await page.setViewportSize(viewport);
 	opened.push({ page, watch: watchPage(page) });
-	await page.goto(`${server.url}/yours`, { waitUntil: 'networkidle' });
 	// Each test starts with nothing kept: the browser profile, and so IndexedDB, is shared by all.
+	// Cleared from a page that does not read it, so no network an earlier test kept starts loading.
+	await page.goto(`${server.url}/model`, { waitUntil: 'networkidle' });
 	await page.evaluate(
 		() =>
 			new Promise((done) => {
@@ -68,7 +70,7 @@ async function openPage(viewport = { width: 1280, height: 900 }): Promise<Page> 
 				req.onsuccess = req.onerror = req.onblocked = () => done(null);
 			})
 	);
-	await page.reload({ waitUntil: 'networkidle' });
+	await page.goto(`${server.url}/yours`, { waitUntil: 'networkidle' });
 	expect(await page.locator('.kept').count()).toBe(0);
 	return page;
 }
@@ -225,4 +227,85 @@ describe('your network', () => {
 		expect(await page.getByRole('alert').count()).toBe(0);
 		await page.getByRole('button', { name: 'Forget this network' }).click();
 	}, 300_000);
+
+	test('Explore it and Time it: a state dict’s blocks step by step, then timed in the latency lab', async () => {
+		const page = await openPage();
+		// A small MobileOne state dict with its spec (input 32×32) in the metadata.
+		await give(page, 'small.safetensors', saveCheckpoint(syntheticModel(SMALL_SPEC, 3)));
+		await page.locator('.verdict[data-agrees="true"]').waitFor({ timeout: FUSE_TIMEOUT });
+
+		// Explore it: the first block, the normal five steps with the real numbers, to the proof's max |Δ|.
+		await page.getByRole('link', { name: 'Explore it' }).click();
+		await page.waitForURL(/\/explorer\?model=yours/);
+		await page.locator('#step-title').waitFor({ timeout: 60_000 });
+		expect(await page.locator('.lede').innerText()).toContain('your network (small.safetensors)');
+		expect(await page.locator('form.controls select').first().locator('option:checked').textContent()).toBe('Your network (small.safetensors)');
+		await page.locator('form.controls select').nth(1).selectOption({ index: 3 });
+		for (let i = 1; i < 5; i++) await page.getByRole('button', { name: 'Next →' }).click();
+		const verdict = page.locator('.verdict');
+		await verdict.waitFor({ timeout: 60_000 });
+		expect(await verdict.innerText()).toMatch(/^max \|Δ\| = /);
+		expect(Number(await verdict.getAttribute('data-max-delta'))).toBeLessThanOrEqual(1e-4 * Number(await verdict.getAttribute('data-max-output')));
+		expect(page.url()).toMatch(/model=yours&block=stage1\.2&ch=0&step=5/);
+		expect(await seriousAxeViolations(page)).toEqual([]);
+
+		// Time it: the lab offers the network by its file name and times it at the spec's size.
+		await page.goto(`${server.url}/yours`, { waitUntil: 'networkidle' });
+		await page.locator('.verdict[data-agrees="true"]').waitFor({ timeout: FUSE_TIMEOUT });
+		await page.getByRole('link', { name: 'Time it' }).click();
+		await page.waitForURL(/\/latency\?model=yours/);
+		const choice = page.locator('input[name="model"][value="yours"]');
+		await choice.waitFor({ state: 'attached' });
+		expect(await choice.isChecked()).toBe(true);
+		expect(await page.locator('.controls').innerText()).toContain('Your network (small.safetensors)');
+		// A short budget on one thread, by the lab's own link format.
+		await page.goto(`${server.url}/latency?model=yours&backend=wasm-1&budget=0.5`, { waitUntil: 'networkidle' });
+		await expect.poll(() => page.locator('input[name="model"][value="yours"]').isChecked()).toBe(true);
+		await page.getByRole('button', { name: /Run the benchmark/ }).click();
+		await page.locator('#results-heading').waitFor({ state: 'visible', timeout: FUSE_TIMEOUT });
+		expect(await page.locator('.size-note').innerText()).toBe('Your network is timed at 32×32, the input size of your network’s spec.');
+		expect(await page.locator('#graphs-heading').count()).toBe(1);
+		await page.screenshot({ path: `${SCREENSHOTS}/yours-latency-1280.png`, fullPage: true });
+		expect(await seriousAxeViolations(page)).toEqual([]);
+	}, 480_000);
+
+	test('Explore it on an ONNX file (torch.onnx.export when PyTorch is here): each merged group a block, the exporter’s folded BatchNorm said, a proof; nothing kept says so', async () => {
+		const page = await openPage();
+		// With nothing kept, the explorer says so in one sentence and links back here.
+		await page.goto(`${server.url}/explorer?model=yours`, { waitUntil: 'networkidle' });
+		const missing = page.locator('.missing');
+		await missing.waitFor();
+		expect(await missing.innerText()).toMatch(/^No network of yours is kept in this browser: drop one on Your network first/);
+		expect(await missing.getByRole('link').getAttribute('href')).toBe('/yours');
+		await page.goto(`${server.url}/yours`, { waitUntil: 'networkidle' });
+
+		let bytes: Uint8Array;
+		if (torchAvailable) {
+			const spec = { name: 'export', numClasses: 5, inputSize: 16, stem: { width: 8, stride: 2, k: 2 }, stages: [{ width: 8, blocks: 1, stride: 1, k: 2, seBlocks: 0 }] };
+			writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
+			const done = spawnSync(PYTHON, ['models/export_onnx_fixture.py', join(dir, 'spec.json'), join(dir, 'exported.onnx'), '5'], { encoding: 'utf8' });
+			expect(done.status, done.stderr).toBe(0);
+			bytes = new Uint8Array(readFileSync(join(dir, 'exported.onnx')));
+		} else bytes = unfusedOnnx();
+		await give(page, 'exported.onnx', bytes);
+		await page.locator('.verdict[data-agrees="true"]').waitFor({ timeout: FUSE_TIMEOUT });
+		await page.getByRole('link', { name: 'Explore it' }).click();
+		await page.waitForURL(/\/explorer\?model=yours&block=group1/);
+		await page.locator('#step-title').waitFor({ timeout: 60_000 });
+		expect(await page.locator('.eyebrow', { hasText: 'Step 1 of 5' }).textContent()).toMatch(/group 1 of \d+/);
+		if (torchAvailable) expect(await page.locator('.folded').innerText()).toMatch(/^The exporter already folded the BatchNorm of every conv branch into its Conv/);
+		expect(await page.locator('.row').count()).toBeGreaterThan(0);
+		await page.screenshot({ path: `${SCREENSHOTS}/yours-explore-onnx-1280.png`, fullPage: true });
+		await page.locator('form.controls select').nth(1).selectOption({ index: 1 });
+		for (let i = 1; i < 5; i++) await page.getByRole('button', { name: 'Next →' }).click();
+		const verdict = page.locator('.verdict');
+		await verdict.waitFor({ timeout: 60_000 });
+		expect(await verdict.innerText()).toMatch(/^max \|Δ\| = .*the fused block computes the same function/s);
+		expect(page.url()).toMatch(/model=yours&block=group2&ch=0&step=5/);
+		expect(await seriousAxeViolations(page)).toEqual([]);
+		for (const width of [375, 1920]) {
+			await page.setViewportSize({ width, height: 900 });
+			await page.screenshot({ path: `${SCREENSHOTS}/yours-explore-onnx-${width}.png`, fullPage: true });
+		}
+	}, 480_000);
 });

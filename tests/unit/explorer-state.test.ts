@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { validateSpec } from '../../src/lib/mobileone/spec';
 import { syntheticModel } from '../../src/lib/mobileone/synthetic';
-import type { ModelId } from '../../src/lib/models';
+import type { PageModelId as ModelId } from '../../src/lib/models';
 import type { ExplorerLoaders, InputPixels, LoadedModel } from '../../src/ui/explorer/loader';
 import { ExplorerState } from '../../src/ui/explorer/state.svelte';
 import { DEFAULT_QUERY, parse } from '../../src/ui/explorer/url';
+import { NoOwnNetwork } from '../../src/ui/explorer/loader';
+import { graphGroupSteps } from '../../src/lib/graph/group-steps';
+import { decodeOnnx } from '../../src/lib/io/onnx/decode';
+import { unfusedOnnx } from '../fixtures/yours';
 
 const spec = validateSpec({
 	name: 'state',
@@ -14,7 +18,7 @@ const spec = validateSpec({
 	stages: [{ width: 8, blocks: 1, stride: 1, k: 2, seBlocks: 0 }]
 });
 const NORM = { mean: [0, 0, 0], std: [1, 1, 1] };
-const loaded = (seed: number): LoadedModel => ({ model: syntheticModel(spec, seed), norm: NORM, trained: seed === 0 });
+const loaded = (seed: number): Extract<LoadedModel, { model: unknown }> => ({ model: syntheticModel(spec, seed), norm: NORM, trained: seed === 0 });
 const pixels = (name: string, size: number): InputPixels => ({ rgba: new Uint8ClampedArray(size * size * 4).fill(100), size, name });
 
 interface Deferred<T> {
@@ -160,5 +164,36 @@ describe('explorer state', () => {
 		expect(s.channel).toBe(7);
 		expect(s.key('x')).toBe(false);
 		expect(s.key('6')).toBe(false);
+	});
+
+	it('?model=yours with an ONNX file steps through its merged groups, with a deep link and a proof', async () => {
+		const groups = graphGroupSteps(decodeOnnx(unfusedOnnx()));
+		const loaders: ExplorerLoaders = {
+			loadModel: async (id) => {
+				expect(id).toBe('yours');
+				return { groups, ownName: 'small.onnx' };
+			},
+			loadInput: async () => ({ rgba: new Uint8ClampedArray(4), size: 1, name: 'x' }),
+			hasMine: () => false
+		};
+		const s = new ExplorerState(loaders);
+		await s.start(parse('model=yours&block=group2&ch=3&step=5'));
+		expect(s.status.kind).toBe('ready');
+		expect(s.ownName).toBe('small.onnx');
+		expect(s.blockIndex).toBe(1);
+		expect(s.blockLabels).toHaveLength(groups.length);
+		expect(s.groupView?.channel).toBe(3);
+		expect(s.groupProof?.agrees).toBe(true);
+		expect(s.query).toBe('model=yours&block=group2&ch=3&step=5&input=' + DEFAULT_QUERY.input);
+		s.setChannel(-1);
+		expect(s.channel).toBe(groups[1].cout - 1);
+		s.key(']');
+		expect(s.blockIndex).toBe(2);
+	});
+
+	it('?model=yours with nothing kept says so instead of failing', async () => {
+		const s = new ExplorerState({ ...slowLoaders().loaders, loadModel: async () => Promise.reject(new NoOwnNetwork()) });
+		await s.start(parse('model=yours'));
+		expect(s.status.kind).toBe('missing');
 	});
 });

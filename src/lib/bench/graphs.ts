@@ -1,5 +1,25 @@
 /** How big each form's graph is: nodes per op type, stored floats, file size. */
 import type { OnnxGraph } from '../io/onnx/build';
+import { elementCount, type OnnxModel } from '../io/onnx/model';
+
+/** What the size counts need of a graph, whether our builder's (`OnnxGraph`) or a decoded file's. */
+interface CountableGraph {
+	nodes: readonly { opType: string; inputs: readonly string[]; outputs: readonly string[] }[];
+	initializers: readonly { name: string; count: number }[];
+}
+
+/** A decoded ONNX file as the size counts see it. */
+function countable(model: OnnxModel): CountableGraph {
+	return { nodes: model.graph.nodes, initializers: model.graph.initializers.map((t) => ({ name: t.name, count: elementCount(t.dims, `tensor "${t.name}"`) })) };
+}
+
+/** A decoded ONNX file's size: its nodes per type, its stored values, its bytes. */
+export function fileGraphSize(model: OnnxModel, bytes: number): GraphSize {
+	const g = countable(model);
+	const byType: Record<string, number> = {};
+	for (const n of g.nodes) byType[n.opType] = (byType[n.opType] ?? 0) + 1;
+	return { nodes: g.nodes.length, byType, parameters: g.initializers.reduce((a, t) => a + t.count, 0), bytes };
+}
 
 export interface GraphSize {
 	nodes: number;
@@ -18,16 +38,25 @@ export interface GraphSize {
  * has no rule that merges convolutions running side by side. The unit tests check this against
  * the graph onnxruntime-node writes out.
  */
-export function ortFoldedSize(graph: OnnxGraph): GraphSize {
+export function ortFoldedSize(built: OnnxGraph): GraphSize {
+	return foldedSize({ nodes: built.nodes, initializers: built.initializers.map((t) => ({ name: t.name, count: t.data.length })) });
+}
+
+/** The same for a visitor's decoded ONNX file. */
+export function ortFoldedFileSize(model: OnnxModel): GraphSize {
+	return foldedSize(countable(model));
+}
+
+function foldedSize(graph: CountableGraph): GraphSize {
 	const producer = new Map<string, (typeof graph.nodes)[number]>();
 	const consumers = new Map<string, number>();
 	for (const n of graph.nodes) {
 		for (const out of n.outputs) producer.set(out, n);
 		for (const i of n.inputs) consumers.set(i, (consumers.get(i) ?? 0) + 1);
 	}
-	const sizeOf = new Map(graph.initializers.map((t) => [t.name, t.data.length]));
+	const sizeOf = new Map(graph.initializers.map((t) => [t.name, t.count]));
 	let parameters = 0;
-	for (const t of graph.initializers) parameters += t.data.length;
+	for (const t of graph.initializers) parameters += t.count;
 	const byType: Record<string, number> = {};
 	let nodes = 0;
 	for (const n of graph.nodes) {

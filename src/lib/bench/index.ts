@@ -9,6 +9,7 @@
  *   result    the result record, its headline ratio
  *   export    Markdown, CSV, JSON
  *   summary   the headline speed-ups said the natural way round, history rows
+ *   file-graphs  the forms of a visitor's own network file (state dict or ONNX)
  *   session   building the graphs, opening sessions in an injected runtime, checking the outputs
  *             agree, measuring: the whole run, for the worker and the CLI alike
  */
@@ -20,6 +21,7 @@ export * from './graphs';
 export * from './result';
 export * from './export';
 export * from './session';
+export * from './file-graphs';
 export * from './summary';
 // The number formats the latency pages have always taken from here; they live in lib/format.ts.
 export { formatDiff, formatInterval, formatMs, formatRatio } from '../format';

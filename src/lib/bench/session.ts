@@ -56,6 +56,8 @@ export interface BenchGraphs {
 	/** Sizes of our forms' graphs; (b) as ORT's basic level folds it. */
 	graphs: Record<FormId, GraphSize>;
 	input: Tensor;
+	/** The graphs' input and output names (our builder's `input` and `logits`, or a visitor's file's own). */
+	io: { input: string; output: string };
 	referenceSource: string | null;
 }
 
@@ -80,6 +82,7 @@ export async function buildBenchGraphs(model: ModelInfo, unfused: UnfusedModel, 
 		onnx: { unfused: unfusedOnnx, fused: fusedOnnx, reference: reference?.bytes ?? null },
 		graphs: { 'unfused-raw': summarizeGraph(unfused), 'unfused-ort': ortFoldedSize(onnxGraph(unfused)), fused: summarizeGraph(fused) },
 		input: randomInput(unfused.spec, 1),
+		io: { input: INPUT_NAME, output: OUTPUT_NAME },
 		referenceSource: reference?.source ?? null
 	};
 }
@@ -119,9 +122,9 @@ export async function openBenchSessions(runtime: BenchRuntime, graphs: BenchGrap
 		hooks.onStep?.('check', `Comparing the outputs of the ${defs.length === 3 ? 'three' : defs.length} forms`, null);
 		// One input tensor, made once and fed to every run of every form.
 		const x = graphs.input;
-		const feeds = { [INPUT_NAME]: new runtime.ort.Tensor('float32', x.data, [...x.shape]) };
+		const feeds = { [graphs.io.input]: new runtime.ort.Tensor('float32', x.data, [...x.shape]) };
 		const outputs = new Map<BenchFormId, Float32Array>();
-		for (const [f, s] of sessions) outputs.set(f, (await s.run(feeds))[OUTPUT_NAME].data as Float32Array);
+		for (const [f, s] of sessions) outputs.set(f, (await s.run(feeds))[graphs.io.output].data as Float32Array);
 		const a = outputs.get('unfused-raw')!;
 		const diffs: Partial<Record<BenchFormId, number>> = {};
 		for (const [f, out] of outputs) if (f !== 'unfused-raw') diffs[f] = maxAbsDiff(a, out);

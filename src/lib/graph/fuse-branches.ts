@@ -69,6 +69,7 @@ interface Merge {
 	remove: Set<ModelNode>;
 	conv: MergedConv;
 	report: GroupReport;
+	branches: LinearBranch[];
 }
 
 function intsAttr(name: string, ints: number[]): ModelAttribute {
@@ -106,7 +107,7 @@ function branchReport(shape: BranchShape, linear: LinearBranch | null): BranchRe
 }
 
 /** Plans the merge of one sum tree, or returns its report with the reason it stays, or null when it is no group at all. */
-function planGroup(index: GraphIndex, tree: SumTree): Merge | GroupReport | null {
+function planGroup(index: GraphIndex, tree: SumTree, terms = false): Merge | GroupReport | null {
 	const shapes = tree.operands.map((o) => branchShape(index, o));
 	const input = commonInput(shapes);
 	const onInput = shapes.filter((s) => s.input === input);
@@ -135,16 +136,16 @@ function planGroup(index: GraphIndex, tree: SumTree): Merge | GroupReport | null
 			}
 	const reason = linear.find((l): l is string => typeof l === 'string');
 	if (reason) return refuse(reason);
-	const conv = mergeKernels(linear as LinearBranch[]);
+	const conv = mergeKernels(linear as LinearBranch[], { terms });
 	if (typeof conv === 'string') return refuse(conv);
-	return { tree, remove, conv, report: { ...report, merged: true, kernel: conv.kernel } };
+	return { tree, remove, conv, report: { ...report, merged: true, kernel: conv.kernel }, branches: linear as LinearBranch[] };
 }
 
 /**
  * A Conv → BatchNormalization pair outside any sum is a group of one branch: the same algebra
  * folds it. PyTorch's exporter has already done this; our own builder's single-branch blocks have not.
  */
-function planLone(index: GraphIndex, bn: ModelNode, taken: ReadonlySet<ModelNode>): Merge | null {
+function planLone(index: GraphIndex, bn: ModelNode, taken: ReadonlySet<ModelNode>, terms = false): Merge | null {
 	if (taken.has(bn) || bn.opType !== 'BatchNormalization' || !isStandardDomain(bn.domain)) return null;
 	const shape = branchShape(index, bn.outputs[0] ?? '');
 	if (shape.kind !== 'conv-bn' || shape.nodes[1] !== bn || taken.has(shape.nodes[0])) return null;
@@ -152,10 +153,10 @@ function planLone(index: GraphIndex, bn: ModelNode, taken: ReadonlySet<ModelNode
 	if (shape.nodes[0].outputs.some((o) => index.otherReaders(o, remove).length > 0)) return null;
 	const branch = linearBranch(index, shape);
 	if (typeof branch === 'string') return null;
-	const conv = mergeKernels([branch]);
+	const conv = mergeKernels([branch], { terms });
 	if (typeof conv === 'string') return null;
 	const report: GroupReport = { output: shape.output, input: shape.input, sumNodes: [], branches: [branchReport(shape, branch)], merged: true, kernel: conv.kernel };
-	return { tree: { root: bn, nodes: [], operands: [shape.output] }, remove, conv, report };
+	return { tree: { root: bn, nodes: [], operands: [shape.output] }, remove, conv, report, branches: [branch] };
 }
 
 class Names {
@@ -238,6 +239,29 @@ function message(groups: GroupReport[], nodes: Counts, parameters: Counts, convs
 	return `${head}: ${formatInt(nodes.before)} → ${formatInt(nodes.after)} nodes, ${formatInt(convs.before)} → ${formatInt(convs.after)} convs, ${formatCount(parameters.before)} → ${formatCount(parameters.after)} parameters`;
 }
 
+/** Every group the pass finds, in the graph's order: the mergeable ones as merges, the rest as reports. */
+function plan(index: GraphIndex, terms: boolean): { merges: Merge[]; groups: GroupReport[] } {
+	const plans = sumTrees(index).map((t) => planGroup(index, t, terms));
+	const merges = plans.filter((p): p is Merge => p !== null && 'conv' in p);
+	const taken = new Set(merges.flatMap((m) => [...m.remove]));
+	const lone = index.graph.nodes.map((n) => planLone(index, n, taken, terms)).filter((m): m is Merge => m !== null);
+	merges.push(...lone);
+	const groups = [...plans.filter((p): p is Merge | GroupReport => p !== null), ...lone].map((p) => ('conv' in p ? p.report : p));
+	return { merges, groups };
+}
+
+/** One group the pass would merge: its report, its branches as the file holds them, and the merge with every term kept. */
+export interface PlannedMerge {
+	report: GroupReport;
+	branches: LinearBranch[];
+	conv: MergedConv & { terms: NonNullable<MergedConv['terms']> };
+}
+
+/** Every group `fuseParallelBranches` merges, with its terms, without changing the graph: what the explorer steps through. */
+export function plannedMerges(model: OnnxModel): PlannedMerge[] {
+	return plan(new GraphIndex(model.graph), true).merges.map((m) => ({ report: m.report, branches: m.branches, conv: m.conv as PlannedMerge['conv'] }));
+}
+
 /**
  * Returns a new model with every mergeable group replaced by one Conv, and a summary of every group
  * found. The input model is not modified. Throws only `WeightsError`, for a graph ONNX itself forbids.
@@ -245,13 +269,7 @@ function message(groups: GroupReport[], nodes: Counts, parameters: Counts, convs
 export function fuseParallelBranches(model: OnnxModel): { model: OnnxModel; summary: FuseSummary } {
 	const g = model.graph;
 	const index = new GraphIndex(g);
-	const plans = sumTrees(index).map((t) => planGroup(index, t));
-	const merges = plans.filter((p): p is Merge => p !== null && 'conv' in p);
-	const taken = new Set(merges.flatMap((m) => [...m.remove]));
-	const lone = g.nodes.map((n) => planLone(index, n, taken)).filter((m): m is Merge => m !== null);
-	merges.push(...lone);
-	const groups = [...plans.filter((p): p is Merge | GroupReport => p !== null), ...lone].map((p) => ('conv' in p ? p.report : p));
-
+	const { merges, groups } = plan(index, false);
 	const names = new Names(g);
 	const initializers: ModelTensor[] = [];
 	const byRoot = new Map<ModelNode, ModelNode>();

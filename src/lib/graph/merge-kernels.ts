@@ -16,6 +16,47 @@ export interface MergedConv extends ConvGeometry {
 	/** [cout, cin / group, kh, kw], row-major. */
 	weight: Float64Array;
 	bias: Float64Array;
+	/** Each branch on its own, when asked for (`{ terms: true }`): what the explorer steps through. */
+	terms?: BranchTerm[];
+}
+
+/** One branch as a kernel: BN folded, the identity written out, then placed in the merged kernel. */
+export interface BranchTerm {
+	/** For a BN-only or identity branch: the identity kernel (1×1) before its BatchNorm; else null. */
+	identity: Float64Array | null;
+	/** The branch's kernel at its own size [kh, kw], with its BatchNorm (if the file still has one) folded. */
+	kernel: [number, number];
+	weight: Float64Array;
+	bias: Float64Array;
+	/** Where its kernel sits inside the merged one, [rows, columns]. */
+	offset: [number, number];
+	/** The same kernel placed in the merged kernel's size (zeros around it): the term that is summed. */
+	placed: Float64Array;
+}
+
+/**
+ * Adds one branch, its BatchNorm folded (W·t, t·b + β − μ·t), into `weight`/`bias` of a kernel of
+ * size KH×KW at offset (oy, ox). `affine: false` leaves the BatchNorm out. The one routine the merge,
+ * and every term the explorer shows, are computed with.
+ */
+function addBranch(b: LinearBranch, cout: number, cinPerGroup: number, weight: Float64Array, bias: Float64Array, [KH, KW]: readonly number[], [oy, ox]: readonly number[], affine = true) {
+	const a = affine ? b.affine : null;
+	const scale = a?.scale;
+	if (b.conv) {
+		const { weight: w, kernel: [kh, kw], bias: cb } = b.conv;
+		for (let o = 0; o < cout; o++) {
+			const t = scale ? scale[o] : 1;
+			bias[o] += (a ? a.shift[o] : 0) + t * (cb ? cb[o] : 0);
+			for (let c = 0; c < cinPerGroup; c++)
+				for (let y = 0; y < kh; y++)
+					for (let x = 0; x < kw; x++) weight[((o * cinPerGroup + c) * KH + y + oy) * KW + x + ox] += t * w[((o * cinPerGroup + c) * kh + y) * kw + x];
+		}
+	} else {
+		for (let o = 0; o < cout; o++) {
+			weight[((o * cinPerGroup + (o % cinPerGroup)) * KH + oy) * KW + ox] += scale ? scale[o] : 1;
+			if (a) bias[o] += a.shift[o];
+		}
+	}
 }
 
 /** The most float64 values a merge may allocate per source value: a guard against crafted files. */
@@ -28,7 +69,7 @@ function describe(b: LinearBranch, i: number): string {
 }
 
 /** One Conv equal to the sum of `branches`, or the reason they cannot be one. */
-export function mergeKernels(branches: LinearBranch[]): MergedConv | string {
+export function mergeKernels(branches: LinearBranch[], options: { terms?: boolean } = {}): MergedConv | string {
 	const convs = branches.filter((b) => b.conv);
 	if (convs.length === 0) return 'no Conv among the branches';
 	const first = convs[0].conv!;
@@ -82,26 +123,20 @@ export function mergeKernels(branches: LinearBranch[]): MergedConv | string {
 	if (size > GROWTH_LIMIT * source + 4096) return `the merged kernel (${size} values) would be far larger than the branches`;
 	const weight = new Float64Array(size);
 	const bias = new Float64Array(cout);
-	const [KH, KW] = kernel;
-	branches.forEach((b, i) => {
-		const [oy, ox] = offsets[i];
-		const scale = b.affine?.scale;
-		if (b.conv) {
-			const { weight: w, kernel: [kh, kw], bias: cb } = b.conv;
-			for (let o = 0; o < cout; o++) {
-				const t = scale ? scale[o] : 1;
-				bias[o] += (b.affine ? b.affine.shift[o] : 0) + t * (cb ? cb[o] : 0);
-				for (let c = 0; c < cinPerGroup; c++)
-					for (let y = 0; y < kh; y++)
-						for (let x = 0; x < kw; x++)
-							weight[((o * cinPerGroup + c) * KH + y + oy) * KW + x + ox] += t * w[((o * cinPerGroup + c) * kh + y) * kw + x];
+	branches.forEach((b, i) => addBranch(b, cout, cinPerGroup, weight, bias, kernel, offsets[i]));
+	const merged: MergedConv = { kernel, strides: [...first.strides], dilations, pads, group, cout, cinPerGroup, weight, bias };
+	if (options.terms)
+		merged.terms = branches.map((b, i) => {
+			const own = geometry[i].kernel;
+			const n = cout * cinPerGroup * own[0] * own[1];
+			const term: BranchTerm = { identity: null, kernel: [own[0], own[1]], weight: new Float64Array(n), bias: new Float64Array(cout), offset: [offsets[i][0], offsets[i][1]], placed: new Float64Array(size) };
+			addBranch(b, cout, cinPerGroup, term.weight, term.bias, own, [0, 0]);
+			addBranch(b, cout, cinPerGroup, term.placed, new Float64Array(cout), kernel, offsets[i]);
+			if (!b.conv) {
+				term.identity = new Float64Array(n);
+				addBranch(b, cout, cinPerGroup, term.identity, new Float64Array(cout), own, [0, 0], false);
 			}
-		} else {
-			for (let o = 0; o < cout; o++) {
-				weight[((o * cinPerGroup + (o % cinPerGroup)) * KH + oy) * KW + ox] += scale ? scale[o] : 1;
-				if (b.affine) bias[o] += b.affine.shift[o];
-			}
-		}
-	});
-	return { kernel, strides: [...first.strides], dilations, pads, group, cout, cinPerGroup, weight, bias };
+			return term;
+		});
+	return merged;
 }

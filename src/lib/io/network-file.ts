@@ -27,8 +27,18 @@ export function readNetworkFile(bytes: Uint8Array): NetworkFile {
 			return { kind: 'checkpoint', format: 'pytorch', checkpoint: checkpointFromTensors({ tensors: t.tensors, metadata: {}, ignored: t.ignored }), found: t.found };
 		}
 		case 'onnx':
-			return { kind: 'onnx', format, model: decodeOnnx(bytes) };
+			return { kind: 'onnx', format, model: decodeOnnxExplained(bytes) };
 		default:
 			throw new WeightsError('not-mobileone', 'this is not a network file this tool reads: expected safetensors, a PyTorch checkpoint (.pth, .pth.tar, .pt) or ONNX');
+	}
+}
+
+/** The decoder speaks of fields and varints; a person needs to hear first which kind of file failed. */
+function decodeOnnxExplained(bytes: Uint8Array): OnnxModel {
+	try {
+		return decodeOnnx(bytes);
+	} catch (e) {
+		if (e instanceof WeightsError && !/\bONNX\b/.test(e.message)) throw new WeightsError(e.code, `this ONNX file is corrupt or unsupported: ${e.message}`);
+		throw e;
 	}
 }

@@ -10,15 +10,32 @@ import type { UnfusedModel } from '$lib/mobileone/model';
 import { formatBytes } from '$lib/format';
 import { decodeImageBlob, toNetworkPixels } from '$ui/image/decode';
 import { SAMPLES } from '$ui/image/samples';
-import { loadShippedCheckpoint, modelChoice, syntheticVariant, type ModelId } from '$ui/shared/models';
+import { loadShippedCheckpoint, modelChoice, syntheticVariant } from '$ui/shared/models';
 import { requireUnfused } from '$lib/io/checkpoint';
+import { readNetworkFile } from '$lib/io/network-file';
+import { graphGroupSteps, type GroupSteps } from '$lib/graph/group-steps';
+import { OWN_NETWORK, type PageModelId } from '$lib/models';
+import { loadOwnNetwork } from '$ui/yours/store';
 import { loadTypesetter } from './typeset.svelte';
 import { sampleId, type InputId } from './url';
 
-export interface LoadedModel {
-	model: UnfusedModel;
-	norm: Normalization;
-	trained: boolean;
+/** A MobileOne (ours, S0–S4, or a visitor's state dict), or the merged groups of a visitor's ONNX file. */
+export type LoadedModel =
+	| {
+			model: UnfusedModel;
+			norm: Normalization;
+			trained: boolean;
+			/** The file name, for the visitor's own network. */
+			ownName?: string;
+	  }
+	| { groups: GroupSteps[]; ownName: string };
+
+/** `?model=yours` when this browser keeps no network of the visitor's. */
+export class NoOwnNetwork extends Error {
+	constructor() {
+		super('no network of yours is kept in this browser');
+		this.name = 'NoOwnNetwork';
+	}
 }
 
 /** RGBA pixels of a square picture, ready to be normalized for the network. */
@@ -35,7 +52,9 @@ export interface Progress {
 }
 
 export interface ExplorerLoaders {
-	loadModel(id: ModelId, onProgress: (p: Progress) => void): Promise<LoadedModel>;
+	loadModel(id: PageModelId, onProgress: (p: Progress) => void): Promise<LoadedModel>;
+	/** The file name of the network the /yours page keeps in this browser, or null. */
+	ownNetworkName?(): Promise<string | null>;
 	loadInput(id: InputId, size: number): Promise<InputPixels>;
 	/** Whether the Classify page left a picture in this tab. */
 	hasMine(): boolean;
@@ -44,7 +63,23 @@ export interface ExplorerLoaders {
 // ImageNet statistics for Apple's S0–S4 (they were trained with them); our model carries its own.
 const IMAGENET: Normalization = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 
-async function loadWeights(id: ModelId, onProgress: (p: Progress) => void): Promise<LoadedModel> {
+async function loadOwn(onProgress: (p: Progress) => void): Promise<LoadedModel> {
+	onProgress({ text: 'Reading your network from this browser…', fraction: null });
+	const kept = await loadOwnNetwork().catch(() => null);
+	if (!kept) throw new NoOwnNetwork();
+	await new Promise((r) => setTimeout(r, 30));
+	const file = readNetworkFile(kept.bytes);
+	if (file.kind === 'checkpoint') {
+		const ck = file.checkpoint;
+		return { model: requireUnfused(ck, 'the explorer'), norm: { mean: ck.mean ?? IMAGENET.mean, std: ck.std ?? IMAGENET.std }, trained: true, ownName: kept.name };
+	}
+	const groups = graphGroupSteps(file.model);
+	if (groups.length === 0) throw new Error(`${kept.name} has no group of parallel branches to step through`);
+	return { groups, ownName: kept.name };
+}
+
+async function loadWeights(id: PageModelId, onProgress: (p: Progress) => void): Promise<LoadedModel> {
+	if (id === OWN_NETWORK) return loadOwn(onProgress);
 	if (id === 'cifar10') {
 		const text = 'Loading the trained model…';
 		onProgress({ text, fraction: 0 });
@@ -81,5 +116,6 @@ export const browserLoaders: ExplorerLoaders = {
 		img.bitmap.close();
 		return { rgba: px.rgba, size: px.size, name: sample.alt };
 	},
-	hasMine: () => parseProofImage(sessionStorage.getItem(PROOF_IMAGE_KEY)) !== null
+	hasMine: () => parseProofImage(sessionStorage.getItem(PROOF_IMAGE_KEY)) !== null,
+	ownNetworkName: async () => (await loadOwnNetwork().catch(() => null))?.name ?? null
 };

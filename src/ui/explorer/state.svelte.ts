@@ -13,8 +13,9 @@ import { pixelsToInput, type Normalization } from '$lib/image/preprocess';
 import type { Tensor } from '$lib/core/tensor';
 import type { FusedModel, UnfusedBlock, UnfusedModel } from '$lib/mobileone/model';
 import type { BlockSpec } from '$lib/mobileone/spec';
-import { modelChoice, type ModelId } from '$lib/models';
-import type { ExplorerLoaders, InputPixels, Progress } from './loader';
+import { groupChannel, groupInput, proveGroup, type GroupSteps } from '$lib/graph/group-steps';
+import { modelChoice, OWN_NETWORK, ownNetworkLabel, type PageModelId } from '$lib/models';
+import { NoOwnNetwork, type ExplorerLoaders, type InputPixels, type Progress } from './loader';
 import { DEFAULT_QUERY, serialize, type ExplorerQuery, type InputId, type StepId } from './url';
 
 export type { StepId } from './url';
@@ -30,7 +31,17 @@ export const STEPS = [
 /** Synthetic S0–S4 get a 64×64 input: every block is convolutional, so any size proves the same thing. */
 export const SYNTHETIC_INPUT = 64;
 
-export type LoadStatus = { kind: 'loading'; progress: Progress } | { kind: 'ready' } | { kind: 'failed'; message: string };
+/** 'missing': `?model=yours` with no network of the visitor's kept in this browser. */
+export type LoadStatus = { kind: 'loading'; progress: Progress } | { kind: 'ready' } | { kind: 'failed'; message: string } | { kind: 'missing' };
+
+/** The seed of an ONNX group's proof input, so a deep link shows the same numbers. */
+export const GROUP_PROOF_SEED = 11;
+
+export function describeGroup(g: GroupSteps): string {
+	const [kh, kw] = g.geometry.kernel;
+	const ch = g.cinPerGroup * g.geometry.group === g.cout ? `${g.cout} ch` : `${g.cinPerGroup * g.geometry.group}→${g.cout} ch`;
+	return `${g.name} · ${g.branches.length} branches → ${kh}×${kw} conv · ${ch}${g.geometry.group > 1 ? ` · ${g.geometry.group} groups` : ''}`;
+}
 
 /** The keys the explorer answers to, outside form controls. */
 const KEYS: Record<string, (s: ExplorerState) => void> = {
@@ -53,7 +64,11 @@ export class ExplorerState {
 	#modelSeq = 0;
 	#inputSeq = 0;
 
-	modelId = $state<ModelId>(DEFAULT_QUERY.model);
+	modelId = $state<PageModelId>(DEFAULT_QUERY.model);
+	/** The file name of the visitor's network kept in this browser (offered as a model), or null. */
+	ownName = $state<string | null>(null);
+	/** An ONNX file's merged groups, stepped through instead of MobileOne blocks; null for MobileOnes. */
+	graph = $state.raw<GroupSteps[] | null>(null);
 	status = $state.raw<LoadStatus>({ kind: 'loading', progress: { text: 'Loading the trained model…', fraction: 0 } });
 	/** A failure to prepare the input image; the rest of the page still works. */
 	inputError = $state<string | null>(null);
@@ -80,7 +95,17 @@ export class ExplorerState {
 
 	ready = $derived(this.status.kind === 'ready');
 	blocks = $derived(this.model?.blocks.map((b) => b.spec) ?? []);
-	inputSize = $derived(this.modelId === 'cifar10' || this.inputId === 'mine' ? 32 : SYNTHETIC_INPUT);
+	/** The block picker's entries: MobileOne blocks, or an ONNX file's merged groups. */
+	blockLabels = $derived(this.graph ? this.graph.map(describeGroup) : this.blocks.map(describeBlock));
+	inputSize = $derived(
+		this.modelId === 'cifar10' || this.inputId === 'mine' ? 32 : this.modelId === OWN_NETWORK && this.model ? Math.min(this.model.spec.inputSize, SYNTHETIC_INPUT) : SYNTHETIC_INPUT
+	);
+
+	/** ONNX files: the chosen group, one channel of its steps, and its proof on a seeded input. */
+	group = $derived(this.graph ? this.graph[Math.min(this.blockIndex, this.graph.length - 1)] : null);
+	groupView = $derived(this.group ? groupChannel(this.group, this.channel) : null);
+	groupProofInput = $derived(this.group ? groupInput(this.group, GROUP_PROOF_SEED) : null);
+	groupProof = $derived(this.group && this.groupProofInput ? proveGroup(this.group, this.groupProofInput) : null);
 
 	/** The network input for the proof, normalized [1, 3, H, W]; null until model and picture agree on a size. */
 	input = $derived.by((): Tensor | null => {
@@ -113,32 +138,43 @@ export class ExplorerState {
 
 	edited = $derived(this.edits.length > 0 || (this.kOverride !== null && this.kOverride !== this.baseBlock?.spec.k));
 
-	proofNote = $derived(
-		this.modelId === 'cifar10'
-			? `The input is ${this.inputPixels?.name ?? 'the image'} at 32×32, run through every earlier block of the trained network.`
-			: `${modelChoice(this.modelId).name} here has synthetic weights; the input is the image at ${SYNTHETIC_INPUT}×${SYNTHETIC_INPUT} (the blocks are convolutional, so any size proves the same), run through every earlier block.`
-	);
+	proofNote = $derived.by(() => {
+		if (this.modelId === 'cifar10') return `The input is ${this.inputPixels?.name ?? 'the image'} at 32×32, run through every earlier block of the trained network.`;
+		if (this.modelId === OWN_NETWORK && this.groupProofInput)
+			return `The input is seeded random numbers of shape ${this.groupProofInput.shape.join('×')} (seed ${GROUP_PROOF_SEED}), fed to this group directly: the explorer runs the group’s branches exactly as your file has them, and the one merged convolution, not the rest of your graph.`;
+		if (this.modelId === OWN_NETWORK)
+			return `The input is ${this.inputPixels?.name ?? 'the image'} at ${this.inputSize}×${this.inputSize}, run through every earlier block of your network.`;
+		return `${modelChoice(this.modelId).name} here has synthetic weights; the input is the image at ${SYNTHETIC_INPUT}×${SYNTHETIC_INPUT} (the blocks are convolutional, so any size proves the same), run through every earlier block.`;
+	});
+
+	/** What the model is called in headings: the catalogue's name, or the visitor's file. */
+	modelName = $derived(this.modelId === OWN_NETWORK ? ownNetworkLabel(this.ownName ?? 'not kept') : modelChoice(this.modelId).name);
 
 	/** The deep link to exactly this view, or null while there is nothing to link to. */
 	query = $derived.by((): string | null => {
-		const spec = this.block?.spec;
-		if (!this.ready || !spec) return null;
-		return serialize({ model: this.modelId, block: spec.name, channel: this.channel, step: this.step, input: this.inputId });
+		const name = this.group ? `group${this.blockIndex + 1}` : this.block?.spec.name;
+		if (!this.ready || !name) return null;
+		return serialize({ model: this.modelId, block: name, channel: this.channel, step: this.step, input: this.inputId });
 	});
+
+	/** How many blocks (or ONNX groups) there are to step through. */
+	blockCount = $derived(this.graph?.length ?? this.model?.blocks.length ?? 0);
 
 	/** Open the view a deep link asks for. */
 	async start(q: ExplorerQuery) {
 		this.hasMine = this.#loaders.hasMine();
 		this.inputId = q.input === 'mine' && !this.hasMine ? DEFAULT_QUERY.input : q.input;
+		void this.#loaders.ownNetworkName?.().then((n) => (this.ownName ??= n));
 		if (!(await this.#loadModel(q.model))) return;
-		const i = this.model!.blocks.findIndex((b) => b.spec.name === q.block);
+		const g = /^group(\d+)$/.exec(q.block ?? '');
+		const i = this.graph ? (g ? Number(g[1]) - 1 : 0) : this.model!.blocks.findIndex((b) => b.spec.name === q.block);
 		this.setBlock(i >= 0 ? i : 0);
 		this.setChannel(q.channel);
 		this.setStep(q.step);
 		await this.selectInput(this.inputId);
 	}
 
-	async selectModel(id: ModelId) {
+	async selectModel(id: PageModelId) {
 		this.blockIndex = 0;
 		this.channel = 0;
 		this.resetEdits();
@@ -146,10 +182,11 @@ export class ExplorerState {
 	}
 
 	/** True when this load is still the latest and it succeeded. */
-	async #loadModel(id: ModelId): Promise<boolean> {
+	async #loadModel(id: PageModelId): Promise<boolean> {
 		const seq = ++this.#modelSeq;
 		this.modelId = id;
 		this.model = null;
+		this.graph = null;
 		this.inputPixels = null;
 		this.status = { kind: 'loading', progress: { text: 'Loading…', fraction: null } };
 		try {
@@ -157,13 +194,20 @@ export class ExplorerState {
 				if (seq === this.#modelSeq) this.status = { kind: 'loading', progress };
 			});
 			if (seq !== this.#modelSeq) return false;
-			this.norm = loaded.norm;
-			this.trained = loaded.trained;
-			this.model = loaded.model;
+			if (loaded.ownName) this.ownName = loaded.ownName;
+			if ('groups' in loaded) {
+				this.graph = loaded.groups;
+				this.trained = true;
+			} else {
+				this.norm = loaded.norm;
+				this.trained = loaded.trained;
+				this.model = loaded.model;
+			}
 			this.status = { kind: 'ready' };
 			return true;
 		} catch (e) {
-			if (seq === this.#modelSeq) this.status = { kind: 'failed', message: `Could not load the model: ${(e as Error).message}` };
+			if (seq === this.#modelSeq)
+				this.status = e instanceof NoOwnNetwork ? { kind: 'missing' } : { kind: 'failed', message: `Could not load the model: ${(e as Error).message}` };
 			return false;
 		}
 	}
@@ -188,15 +232,16 @@ export class ExplorerState {
 	}
 
 	setBlock(i: number) {
-		if (!this.model) return;
-		this.blockIndex = Math.max(0, Math.min(i, this.model.blocks.length - 1));
+		if (this.blockCount === 0) return;
+		this.blockIndex = Math.max(0, Math.min(i, this.blockCount - 1));
 		this.edits = [];
 		this.kOverride = null;
-		this.channel = Math.min(this.channel, this.model.blocks[this.blockIndex].spec.cout - 1);
+		const cout = this.graph ? this.graph[this.blockIndex].cout : this.model!.blocks[this.blockIndex].spec.cout;
+		this.channel = Math.min(this.channel, cout - 1);
 	}
 
 	setChannel(c: number) {
-		const cout = this.block?.spec.cout ?? 1;
+		const cout = this.group?.cout ?? this.block?.spec.cout ?? 1;
 		this.channel = ((c % cout) + cout) % cout;
 	}
 

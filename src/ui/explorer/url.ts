@@ -3,7 +3,7 @@
  * One table says, per property, its parameter name, how to read it (anything unreadable falls back
  * to the default) and how to write it; `parse` and `serialize` only walk that table.
  */
-import { isModelId, type ModelId } from '$lib/models';
+import { isPageModelId, type PageModelId } from '$lib/models';
 import { SAMPLES } from '$ui/image/samples';
 
 export type StepId = 1 | 2 | 3 | 4 | 5;
@@ -12,8 +12,8 @@ export type StepId = 1 | 2 | 3 | 4 | 5;
 export type InputId = 'mine' | string;
 
 export interface ExplorerQuery {
-	model: ModelId;
-	/** A block name such as "stage1.2"; null: the model's first block. Checked against the model once it is loaded. */
+	model: PageModelId;
+	/** A block name such as "stage1.2" (or "group3", the third merged group of an ONNX file); null: the model's first block. Checked against the model once it is loaded. */
 	block: string | null;
 	channel: number;
 	step: StepId;
@@ -39,8 +39,8 @@ const field = <K extends keyof ExplorerQuery>(f: Field<K>) => f;
 const integer = (raw: string) => (/^\d{1,6}$/.test(raw) ? Number(raw) : undefined);
 
 const FIELDS = [
-	field({ key: 'model', param: 'model', read: (raw) => (isModelId(raw) ? raw : undefined), write: (v) => v }),
-	field({ key: 'block', param: 'block', read: (raw) => (/^stage\d{1,2}(\.\d{1,3})?$/.test(raw) ? raw : undefined), write: (v) => v }),
+	field({ key: 'model', param: 'model', read: (raw) => (isPageModelId(raw) ? raw : undefined), write: (v) => v }),
+	field({ key: 'block', param: 'block', read: (raw) => (/^(stage\d{1,2}(\.\d{1,3})?|group\d{1,5})$/.test(raw) ? raw : undefined), write: (v) => v }),
 	field({ key: 'channel', param: 'ch', read: integer, write: String }),
 	field({
 		key: 'step',

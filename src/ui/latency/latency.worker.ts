@@ -11,16 +11,20 @@
 import {
 	benchModelInfo,
 	buildBenchGraphs,
+	fileBenchGraphs,
 	FORM_IDS,
 	measureBench,
 	median,
 	openBenchSessions,
+	type BenchGraphs,
 	type BenchRuntime,
 	type BenchSessions,
 	type FormId
 } from '$lib/bench';
 import type { UnfusedModel } from '$lib/mobileone/model';
-import { fetchBytes, loadShippedCheckpoint, modelChoice, syntheticVariant, type ModelId } from '$ui/shared/models';
+import { fetchBytes, loadShippedCheckpoint, modelChoice, syntheticVariant } from '$ui/shared/models';
+import { OWN_NETWORK, type ModelId, type PageModelId } from '$lib/models';
+import { loadOwnNetwork } from '$ui/yours/store';
 import { requireUnfused } from '$lib/io/checkpoint';
 import type { BackendId, FromWorker, Phase, RunRequest, ToWorker } from './messages';
 import { ORT_FILES } from '$ui/shared/ort';
@@ -32,7 +36,7 @@ const post = (m: FromWorker, transfer: Transferable[] = []) => scope.postMessage
 
 let ortLoaded: { ort: Ort; backend: BackendId; threads: number } | null = null;
 
-let prepared: { model: ModelId; bench: BenchSessions } | null = null;
+let prepared: { model: PageModelId; bench: BenchSessions; sizeNote: string | null } | null = null;
 let current: { id: number; cancel: boolean } | null = null;
 
 let lastProgress = { at: -Infinity, phase: '' };
@@ -102,13 +106,36 @@ function benchRuntime(ort: Ort, req: RunRequest): BenchRuntime {
 	};
 }
 
-async function prepare(req: RunRequest, runtime: BenchRuntime): Promise<BenchSessions> {
-	if (prepared?.model === req.model) return prepared.bench;
+async function prepare(req: RunRequest, runtime: BenchRuntime): Promise<{ bench: BenchSessions; sizeNote: string | null }> {
+	// The visitor's network is read afresh each run: the /yours page may have replaced it since.
+	if (prepared?.model === req.model && req.model !== OWN_NETWORK) return prepared;
 	if (prepared) {
 		await prepared.bench.release();
 		prepared = null;
 	}
 	const { id } = req;
+	const hooks = { onStep: (phase: Phase, label: string, fraction: number | null) => progress(id, phase, label, fraction), pause };
+	let graphs: BenchGraphs;
+	let sizeNote: string | null = null;
+	if (req.model === OWN_NETWORK) {
+		progress(id, 'weights', 'Reading your network from this browser', null);
+		// Workers can open IndexedDB: the bytes never pass through the page.
+		const kept = await loadOwnNetwork();
+		if (!kept) throw new Error('no network of yours is kept in this browser; drop one on the Your network page first');
+		const file = await fileBenchGraphs(kept.name, kept.bytes, hooks);
+		graphs = file;
+		sizeNote = file.sizeNote;
+	} else graphs = await catalogueGraphs(req.model, id, hooks);
+	const bench = await openBenchSessions(runtime, graphs, hooks);
+	prepared = { model: req.model, bench, sizeNote };
+	return prepared;
+}
+
+type Hooks = { onStep: (phase: Phase, label: string, fraction: number | null) => void; pause: () => Promise<void> };
+
+/** Our trained model, or S0–S4 with synthetic weights. */
+async function catalogueGraphs(model: ModelId, id: number, hooks: Hooks): Promise<BenchGraphs> {
+	const req = { model };
 	let unfused: UnfusedModel;
 	if (req.model === 'cifar10') {
 		progress(id, 'weights', 'Downloading the trained weights', 0);
@@ -121,11 +148,7 @@ async function prepare(req: RunRequest, runtime: BenchRuntime): Promise<BenchSes
 		await pause();
 		unfused = syntheticVariant(req.model);
 	}
-	const hooks = { onStep: (phase: Phase, label: string, fraction: number | null) => progress(id, phase, label, fraction), pause };
-	const graphs = await buildBenchGraphs(benchModelInfo(modelChoice(req.model)), unfused, null, hooks);
-	const bench = await openBenchSessions(runtime, graphs, hooks);
-	prepared = { model: req.model, bench };
-	return bench;
+	return buildBenchGraphs(benchModelInfo(modelChoice(req.model)), unfused, null, hooks);
 }
 
 async function run(req: RunRequest): Promise<void> {
@@ -134,8 +157,8 @@ async function run(req: RunRequest): Promise<void> {
 	const job = current;
 	try {
 		const runtime = benchRuntime(await loadOrt(req), req);
-		const p = await prepare(req, runtime);
-		post({ type: 'prepared', id, graphs: p.graphs.graphs, maxAbsDiff: p.maxAbsDiff, inputSize: p.graphs.model.inputSize });
+		const { bench: p, sizeNote } = await prepare(req, runtime);
+		post({ type: 'prepared', id, graphs: p.graphs.graphs, maxAbsDiff: p.maxAbsDiff, inputSize: p.graphs.model.inputSize, sizeNote });
 		if (job.cancel) {
 			post({ type: 'cancelled', id });
 			return;

@@ -1,6 +1,6 @@
 /** What the latency page and its worker say to each other. */
 import type { FormId, GraphSize, LatencyResult } from '$lib/bench';
-import type { ModelId } from '$ui/shared/models';
+import type { PageModelId } from '$lib/models';
 
 /** onnxruntime-web backends the lab offers: WebAssembly on one thread or several, and WebGPU. */
 export const BACKEND_IDS = ['wasm-1', 'wasm-n', 'webgpu'] as const;
@@ -9,7 +9,7 @@ export type BackendId = (typeof BACKEND_IDS)[number];
 export interface RunRequest {
 	type: 'run';
 	id: number;
-	model: ModelId;
+	model: PageModelId;
 	backend: BackendId;
 	/** WebAssembly threads; fixed for the worker's lifetime (onnxruntime-web's rule). */
 	threads: number;
@@ -39,6 +39,8 @@ export interface PreparedEvent {
 	graphs: Record<FormId, GraphSize>;
 	maxAbsDiff: Partial<Record<FormId, number>>;
 	inputSize: number;
+	/** For the visitor's own network: the input size it is timed at, and why that one. */
+	sizeNote: string | null;
 }
 
 export type FromWorker =

@@ -5,7 +5,7 @@
  */
 import type { FormId, GraphSize, LatencyResult } from '$lib/bench';
 import { formatRatio } from '$lib/format';
-import { modelChoice, type ModelId } from '$lib/models';
+import { modelChoice, OWN_NETWORK, ownNetworkLabel, type PageModelId as ModelId } from '$lib/models';
 import { pickBackend, type BackendOption } from './backends';
 import { LatencyClient } from './client';
 import type { BackendId, Phase, ProgressEvent } from './messages';
@@ -48,6 +48,10 @@ export class LatencyState {
 	/** What this browser can run; null while it is being found out. */
 	backends = $state.raw<BackendOption[] | null>(null);
 	model = $state<ModelId>(DEFAULT_SETTINGS.model);
+	/** The file name of the network the /yours page keeps in this browser, or null: offered as a choice. */
+	ownName = $state<string | null>(null);
+	/** The input size the visitor's own network was timed at, and why (from the worker). */
+	sizeNote = $state<string | null>(null);
 	backend = $state<BackendId | null>(DEFAULT_SETTINGS.backend);
 	budget = $state(DEFAULT_SETTINGS.budget);
 	logAxis = $state(DEFAULT_SETTINGS.log);
@@ -99,7 +103,7 @@ export class LatencyState {
 				return '';
 			case 'preparing':
 			case 'measuring':
-				return `Benchmark started: ${modelChoice(this.model).name}, ${this.chosenBackend?.label ?? this.backend}.`;
+				return `Benchmark started: ${this.modelName(this.model)}, ${this.chosenBackend?.label ?? this.backend}.`;
 			case 'done': {
 				const main = ratioOf(s.result, s.result.strongestUnfused, 'fused');
 				return main ? `Benchmark finished: the fused network ran ${formatRatio(main.ratio)} as fast as the multi-branch one.` : 'Benchmark finished.';
@@ -117,6 +121,11 @@ export class LatencyState {
 
 	constructor(makeRunner: () => Runner = () => new LatencyClient()) {
 		this.#makeRunner = makeRunner;
+	}
+
+	/** How headings name a model: the catalogue's name, or the visitor's file. */
+	modelName(id: ModelId): string {
+		return id === OWN_NETWORK ? ownNetworkLabel(this.ownName ?? 'kept in this browser') : modelChoice(id).name;
 	}
 
 	/** Settings read from a link. The backend is only a wish until `setBackends` knows what runs here. */
@@ -150,7 +159,10 @@ export class LatencyState {
 			{ model: runModel, backend: opt.id, threads: opt.threads, budgetMs: this.budget * 1000 },
 			{
 				onProgress: (e) => this.#progress(e),
-				onPrepared: (e) => (this.liveGraphs = { model: runModel, graphs: e.graphs })
+				onPrepared: (e) => {
+					this.liveGraphs = { model: runModel, graphs: e.graphs };
+					this.sizeNote = e.sizeNote;
+				}
 			}
 		);
 		const out = await done;

@@ -1,5 +1,7 @@
 /** What the page and the "your network" worker say to each other. Bytes travel as transferred ArrayBuffers, never copies. */
-import type { FuseOutcome, Stage } from './pipeline';
+import type { Counts } from '$lib/graph/fuse-branches';
+import type { Recognised } from '$lib/fuse-file';
+import type { Stage } from './own-file';
 
 export type ToWorker = { type: 'fuse'; id: number; name: string; bytes: ArrayBuffer };
 
@@ -13,8 +15,14 @@ export interface Proof {
 	tolerance: number;
 }
 
-/** The outcome without its byte arrays, which travel as buffers beside it. */
-export type FuseReport = Omit<FuseOutcome, 'original' | 'fused' | 'fusedSafetensors'>;
+/** What `fuseNetworkFile` found and did, without its byte arrays, which travel as buffers beside it. */
+export interface FuseReport {
+	recognised: Recognised;
+	/** The engine's one line: what was merged, what shrank. */
+	summary: string;
+	operators: Counts;
+	parameters: Counts;
+}
 
 export type FromWorker =
 	| { type: 'progress'; id: number; stage: Stage; fraction: number | null }

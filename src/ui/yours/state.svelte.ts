@@ -4,7 +4,7 @@
  */
 import { formatScientific } from '$lib/format';
 import type { FromWorker, FuseReport, Proof, ToWorker } from './messages';
-import { sentence, sizeProblem, STAGE_LABELS, type Stage } from './pipeline';
+import { sentence, sizeProblem, STAGE_LABELS, type Stage } from './own-file';
 import { clearOwnNetwork, loadOwnNetwork, saveOwnNetwork } from './store';
 
 export interface Download {

@@ -1,24 +1,23 @@
 /// <reference lib="webworker" />
 /**
- * The "your network" worker: recognises and fuses the visitor's file, then runs the original and the
- * fused network in onnxruntime-web on one seeded input, off the page's thread (an unfused S4 is
- * ~60 MB of weights). ORT's files come from our own origin, at the URLs `$ui/shared/ort` gives.
+ * The "your network" worker: recognises, fuses and proves the visitor's file with the engine's
+ * `fuseNetworkFile` (through `fuseOwnFile`), the proof running both networks in onnxruntime-web,
+ * off the page's thread (an unfused S4 is ~60 MB of weights). ORT's files come from our own origin.
  */
-import { maxAbs, maxAbsDiff } from '$lib/core/tensor';
 import { AGREEMENT_TOLERANCE } from '$lib/mobileone/explain';
+import type { OnnxRunner } from '$lib/fuse-file';
 import { fetchBytes } from '$ui/shared/models';
 import { ORT_FILES } from '$ui/shared/ort';
 import type { FromWorker, Proof, ToWorker } from './messages';
-import { fuseOwnFile, proofInput, PROOF_SEED, sentence, type Stage } from './pipeline';
-
-type Ort = typeof import('onnxruntime-web');
+import { fuseOwnFile, sentence, webRunner, type Stage } from './own-file';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (m: FromWorker, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
 
+type Ort = typeof import('onnxruntime-web');
 let ortPromise: Promise<Ort> | null = null;
 
-function loadOrt(onFraction: (f: number | null) => void): Promise<Ort> {
+function loadWasmOrt(onFraction: (f: number | null) => void): Promise<Ort> {
 	ortPromise ??= (async () => {
 		const ort = (await import('onnxruntime-web/wasm')) as Ort;
 		ort.env.wasm.wasmBinary = await fetchBytes(ORT_FILES.wasm.binary, (loaded, total) => onFraction(total ? loaded / total : null));
@@ -35,18 +34,6 @@ function loadOrt(onFraction: (f: number | null) => void): Promise<Ort> {
 	return ortPromise;
 }
 
-async function runOnce(ort: Ort, model: Uint8Array, input: { name: string; shape: number[] }, data: Float32Array): Promise<Float32Array> {
-	const session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], logSeverityLevel: 3 });
-	try {
-		const out = await session.run({ [input.name]: new ort.Tensor('float32', data, input.shape) });
-		const y = out[session.outputNames[0]];
-		if (y.type !== 'float32') throw new Error(`the network's output "${session.outputNames[0]}" is ${y.type}, not float32`);
-		return new Float32Array(y.data as Float32Array);
-	} finally {
-		await session.release();
-	}
-}
-
 /** The array's own buffer to transfer; a copy only when the array is a view into a larger one. */
 function ownBuffer(a: Uint8Array): ArrayBuffer {
 	return a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? (a.buffer as ArrayBuffer) : a.slice().buffer;
@@ -54,29 +41,27 @@ function ownBuffer(a: Uint8Array): ArrayBuffer {
 
 async function fuse(msg: ToWorker): Promise<void> {
 	const { id } = msg;
-	const bytes = new Uint8Array(msg.bytes);
 	const stage = (s: Stage, fraction: number | null = null) => post({ type: 'progress', id, stage: s, fraction });
+	// The runtime loads on the check's first run, with its own progress, then the check goes on.
+	const runOnnx: OnnxRunner = async (model, input, output) => {
+		const ort = await loadWasmOrt((f) => stage('runtime', f));
+		stage('check');
+		return webRunner(ort)(model, input, output);
+	};
 	try {
-		const out = fuseOwnFile(bytes, (s) => stage(s));
-		stage('runtime');
-		const ort = await loadOrt((f) => stage('runtime', f));
-		stage('proof');
-		const data = proofInput(out.input.shape);
-		const y = await runOnce(ort, out.original, out.input, data);
-		const yFused = await runOnce(ort, out.fused, out.input, data);
-		const maxDelta = y.length === yFused.length ? maxAbsDiff(y, yFused) : Infinity;
-		const maxOutput = maxAbs(y);
+		// The engine is done with the bytes when this returns; the buffer then goes back to the page to keep.
+		const out = await fuseOwnFile(new Uint8Array(msg.bytes), runOnnx, (s) => stage(s));
 		const proof: Proof = {
-			input: out.input,
-			seed: PROOF_SEED,
-			maxDelta,
-			maxOutput,
-			agrees: Number.isFinite(maxDelta) && Number.isFinite(maxOutput) && maxDelta <= AGREEMENT_TOLERANCE * maxOutput,
+			input: { name: out.check.input, shape: out.check.shape },
+			seed: out.check.seed,
+			maxDelta: out.check.maxDelta,
+			maxOutput: out.check.maxOutput,
+			agrees: true, // fuseNetworkFile returns nothing unless the two agree
 			tolerance: AGREEMENT_TOLERANCE
 		};
-		const { original: _o, fused, fusedSafetensors, ...report } = out;
-		const fusedOnnx = ownBuffer(fused);
-		const st = fusedSafetensors ? ownBuffer(fusedSafetensors) : null;
+		const report = { recognised: out.recognised, summary: out.summary, operators: out.operators, parameters: out.parameters };
+		const fusedOnnx = ownBuffer(out.bytes);
+		const st = out.safetensors ? ownBuffer(out.safetensors) : null;
 		post({ type: 'done', id, report, proof, bytes: msg.bytes, fusedOnnx, fusedSafetensors: st }, [msg.bytes, fusedOnnx, ...(st ? [st] : [])]);
 	} catch (e) {
 		post({ type: 'error', id, message: sentence(e), bytes: msg.bytes }, [msg.bytes]);

@@ -1,16 +1,20 @@
-/** The "your network" page's pipeline, without a browser: what it recognises, fuses and refuses. */
+/** The "your network" page's use of fuseNetworkFile, without a browser (onnxruntime-node stands in for -web): what it recognises, fuses, proves and refuses. */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { fuseOwnFile, MAX_FILE_BYTES, proofInput, sentence, sizeProblem, type Stage } from '../../src/ui/yours/pipeline';
+import { fuseOwnFile, MAX_FILE_BYTES, PROOF_SEED, sentence, sizeProblem, type Stage } from '../../src/ui/yours/own-file';
+import { nodeOnnxRunner } from '../../scripts/cli';
 import { fusedBaseName, verdictSentence } from '../../src/ui/yours/state.svelte';
 import { loadCheckpoint } from '../../src/lib/io/checkpoint';
 import { fusedWeightKey } from '../../src/lib/mobileone/keys';
 import { badFiles, SMALL_SPEC, unfusedOnnx } from '../fixtures/yours';
 
+const ORT = nodeOnnxRunner;
+
 async function run(model: Uint8Array, input: { name: string; shape: number[] }): Promise<Float32Array> {
 	const s = await ort.InferenceSession.create(model);
-	const out = await s.run({ [input.name]: new ort.Tensor('float32', proofInput(input.shape), input.shape) });
+	const data = Float32Array.from({ length: input.shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.cos(i * 0.37));
+	const out = await s.run({ [input.name]: new ort.Tensor('float32', data, input.shape) });
 	const y = out[s.outputNames[0]].data as Float32Array;
 	await s.release();
 	return y;
@@ -26,44 +30,51 @@ function agreement(a: Float32Array, b: Float32Array) {
 	return { d, m };
 }
 
-describe('fuseOwnFile', () => {
-	it('fuses our trained safetensors into a network that computes the same function', async () => {
+describe('fuseOwnFile: the page through fuseNetworkFile', () => {
+	it('fuses our trained safetensors, proves it in the runtime, and gives both ONNX graphs and the fused safetensors', async () => {
 		const stages: Stage[] = [];
-		const out = fuseOwnFile(new Uint8Array(readFileSync('models/mobileone-cifar10.safetensors')), (s) => stages.push(s));
-		expect(stages).toEqual(['parse', 'fuse', 'write']);
+		const bytes = new Uint8Array(readFileSync('models/mobileone-cifar10.safetensors'));
+		const out = await fuseOwnFile(bytes, ORT, (s) => stages.push(s));
+		expect(stages).toEqual(['parse', 'fuse', 'write', 'check']);
 		expect(out.recognised.kind).toBe('checkpoint');
 		if (out.recognised.kind !== 'checkpoint') return;
 		expect(out.recognised.spec.stages[0].k).toBe(4);
 		expect(out.operators.after).toBeLessThan(out.operators.before);
-		expect(out.input.shape).toEqual([1, 3, 32, 32]);
-		const { d, m } = agreement(await run(out.original, out.input), await run(out.fused, out.input));
+		expect(out.check.by).toBe('onnx-runtime');
+		expect(out.check.shape).toEqual([1, 3, 32, 32]);
+		expect(out.check.seed).toBe(PROOF_SEED);
+		expect(out.check.maxDelta).toBeLessThanOrEqual(1e-4 * out.check.maxOutput);
+		const input = { name: out.check.input, shape: out.check.shape };
+		const { d, m } = agreement(await run(out.original!, input), await run(out.bytes, input));
 		expect(m).toBeGreaterThan(0);
 		expect(d).toBeLessThanOrEqual(1e-4 * m);
 		// The fused safetensors reads back as a fused checkpoint under Apple's keys.
-		const back = loadCheckpoint(out.fusedSafetensors!);
+		const back = loadCheckpoint(out.safetensors!);
 		expect(back.form).toBe('fused');
 		expect(back.spec).toEqual(out.recognised.spec);
-		expect(readFileSync('models/mobileone-cifar10.safetensors').includes(Buffer.from(fusedWeightKey('stage0')))).toBe(false);
-		expect(Buffer.from(out.fusedSafetensors!).includes(Buffer.from(fusedWeightKey('stage0')))).toBe(true);
+		expect(Buffer.from(bytes).includes(Buffer.from(fusedWeightKey('stage0')))).toBe(false);
+		expect(Buffer.from(out.safetensors!).includes(Buffer.from(fusedWeightKey('stage0')))).toBe(true);
 	});
 
 	it('merges every group of an unfused ONNX graph, keeping what it computes', async () => {
 		const bytes = unfusedOnnx();
-		const out = fuseOwnFile(bytes);
+		const out = await fuseOwnFile(bytes, ORT);
 		expect(out.recognised.kind).toBe('onnx');
 		if (out.recognised.kind !== 'onnx') return;
 		expect(out.recognised.groups.length).toBeGreaterThan(0);
 		expect(out.recognised.groups.every((g) => g.merged)).toBe(true);
-		expect(out.fusedSafetensors).toBeNull();
-		expect(out.input).toEqual({ name: 'input', shape: [1, 3, 64, 64] });
-		const { d, m } = agreement(await run(bytes, out.input), await run(out.fused, out.input));
+		expect(out.safetensors).toBeNull();
+		expect(out.original).toBe(bytes);
+		expect(out.check.input).toBe('input');
+		expect(out.check.shape).toEqual([1, 3, 64, 64]);
+		const { d, m } = agreement(await run(bytes, { name: 'input', shape: [1, 3, 40, 40] }), await run(out.bytes, { name: 'input', shape: [1, 3, 40, 40] }));
 		expect(d).toBeLessThanOrEqual(1e-4 * m);
 	});
 
-	it.each(badFiles().map((f) => [f.label, f] as const))('refuses %s with one sentence', (_, f) => {
+	it.each(badFiles().map((f) => [f.label, f] as const))('refuses %s with one sentence', async (_, f) => {
 		let message = '';
 		try {
-			fuseOwnFile(f.bytes);
+			await fuseOwnFile(f.bytes, ORT);
 		} catch (e) {
 			message = sentence(e);
 		}
