@@ -6,9 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseHeadersFile } from '../../src/lib/offline/site-headers';
+import { parseHeadersFile } from '../../src/lib/offline/site-headers.ts';
 
-export { ISOLATION_HEADERS, parseHeadersFile } from '../../src/lib/offline/site-headers';
+export { ISOLATION_HEADERS, parseHeadersFile } from '../../src/lib/offline/site-headers.ts';
 
 export const HEADERS_FILE = fileURLToPath(new URL('../../static/_headers', import.meta.url));
 
