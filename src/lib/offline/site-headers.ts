@@ -39,6 +39,6 @@ export function parseHeadersFile(text: string): Record<string, string> {
  * @param has whether the response already carries a header (case-insensitive, as `Headers.has`)
  */
 export function missingHeaders(site: Record<string, string>, has: (name: string) => boolean): [string, string][] {
-	const wanted: [string, string][] = [...Object.entries(site), RESOURCE_POLICY];
+	const wanted: (readonly [string, string])[] = [...Object.entries(site), RESOURCE_POLICY];
 	return wanted.filter(([name]) => !has(name)).map(([name, value]) => [name, value]);
 }

@@ -10,14 +10,17 @@ import { readWorkerMessage } from '$lib/offline/messages';
 import { formatPercentage } from '$lib/format';
 
 /** The parts of a ServiceWorkerRegistration the status reads. */
-export interface Registration extends Pick<EventTarget, 'addEventListener'> {
+export interface Registration {
+	addEventListener(type: 'updatefound', listener: () => void): void;
 	readonly installing: WorkerHandle | null;
 	readonly waiting: WorkerHandle | null;
 	readonly active: WorkerHandle | null;
 	update(): Promise<unknown>;
 }
 
-export interface WorkerHandle extends Pick<EventTarget, 'addEventListener'> {
+/** The parts of a ServiceWorker the status uses. */
+export interface WorkerHandle {
+	addEventListener(type: 'statechange', listener: () => void): void;
 	postMessage(message: unknown): void;
 }
 
