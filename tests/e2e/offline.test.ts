@@ -116,8 +116,15 @@ describe('offline, on a host without the isolation headers', () => {
 		expect(cached.filter((u) => /\.asyncify\./.test(u))).toEqual([]);
 		expect(cached.filter((u) => /\.safetensors$/.test(u))).toHaveLength(1);
 		expect(cached).toEqual(expect.arrayContaining(['/', '/explorer', '/classify', '/latency', '/yours', '/model']));
+		// Installable: Chromium finds the manifest, its icons and the worker, and has no objection.
+		const cdp = await page.context().newCDPSession(page);
+		const { url: manifestUrl, errors: manifestErrors } = await cdp.send('Page.getAppManifest');
+		expect(manifestUrl).toBe(`${server.url}/manifest.webmanifest`);
+		expect(manifestErrors).toEqual([]);
+		expect((await cdp.send('Page.getInstallabilityErrors')).installabilityErrors).toEqual([]);
+		await cdp.detach();
 		await mkdir(SCREENSHOTS, { recursive: true });
-		for (const width of [375, 1280]) {
+		for (const width of [375, 1280, 1920]) {
 			await page.setViewportSize({ width, height: 900 });
 			await page.screenshot({ path: `${SCREENSHOTS}/offline-ready-${width}-full.png`, fullPage: true });
 		}
