@@ -186,7 +186,7 @@ describe('offline, on a host without the isolation headers', () => {
 		test('"Your network" fuses and proves a checkpoint', async () => {
 			const page = await open('/yours');
 			const bytes = await readFile('models/mobileone-cifar10.safetensors');
-			await page.getByLabel('Choose a network file').setInputFiles({ name: 'mine.safetensors', mimeType: 'application/octet-stream', buffer: bytes });
+			await page.getByLabel('Choose a network file').setInputFiles({ name: 'mine.safetensors', mimeType: 'application/octet-stream', buffer: bytes }, { timeout: 90_000 }); // 7 MB through the DevTools protocol: slow on a busy machine
 			await page.locator('.verdict, [role="alert"]').first().waitFor({ state: 'visible', timeout: RUN_TIMEOUT });
 			expect(await page.getByRole('alert').count()).toBe(0);
 			expect(await page.locator('.verdict').getAttribute('data-agrees')).toBe('true');
