@@ -6,6 +6,9 @@ const config = {
 	preprocess: vitePreprocess(),
 	kit: {
 		adapter: adapter({ fallback: undefined, strict: true }),
+		// src/service-worker.ts is registered by $ui/offline/OfflineStatus.svelte (not in `vite dev`),
+		// which follows it to show the offline status.
+		serviceWorker: { register: false },
 		alias: {
 			// UI components live outside src/lib, which is the DOM-free engine.
 			$ui: 'src/ui'

@@ -23,6 +23,7 @@ const MIME: Record<string, string> = {
 	'.mjs': 'text/javascript; charset=utf-8',
 	'.css': 'text/css; charset=utf-8',
 	'.json': 'application/json; charset=utf-8',
+	'.webmanifest': 'application/manifest+json; charset=utf-8',
 	'.map': 'application/json; charset=utf-8',
 	'.txt': 'text/plain; charset=utf-8',
 	'.svg': 'image/svg+xml',
@@ -44,11 +45,19 @@ const MIME: Record<string, string> = {
 export interface StaticServer {
 	/** Base URL without a trailing slash, e.g. http://127.0.0.1:41234 */
 	url: string;
+	/**
+	 * Answer `pathname` with `body` instead of the file from now on (null: the file again), e.g.
+	 * a changed service worker, as the next deploy would serve it.
+	 */
+	override(pathname: string, body: string | Uint8Array | null): void;
 	close(): Promise<void>;
 }
 
 export interface StaticServerOptions {
-	/** Send COOP/COEP so the page is cross-origin isolated (wasm threads). Default true. */
+	/**
+	 * Send COOP/COEP (and CORP) so the page is cross-origin isolated (wasm threads). Default true.
+	 * False serves like GitHub Pages, which can't send them; the site's service worker adds them.
+	 */
 	isolated?: boolean;
 }
 
@@ -91,6 +100,8 @@ export async function startStaticServer(
 		return null;
 	}
 
+	const overrides = new Map<string, Uint8Array>();
+
 	async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
 		// What static/_headers tells a host to send, less isolation when a test wants a host without it.
 		const headers: Record<string, string> = { ...SITE_HEADERS, 'Cache-Control': 'no-store' };
@@ -101,6 +112,16 @@ export async function startStaticServer(
 			return;
 		}
 		const { pathname } = new URL(req.url ?? '/', 'http://127.0.0.1');
+		const replaced = overrides.get(pathname);
+		if (replaced) {
+			res.writeHead(200, {
+				...headers,
+				'Content-Type': MIME[extname(pathname).toLowerCase()] ?? 'application/octet-stream',
+				'Content-Length': String(replaced.byteLength)
+			});
+			res.end(req.method === 'HEAD' ? undefined : replaced);
+			return;
+		}
 		const file = await locate(pathname);
 		if (!file) {
 			res
@@ -136,6 +157,10 @@ export async function startStaticServer(
 	const { port } = server.address() as AddressInfo;
 	return {
 		url: `http://127.0.0.1:${port}`,
+		override(pathname, body) {
+			if (body === null) overrides.delete(pathname);
+			else overrides.set(pathname, typeof body === 'string' ? new TextEncoder().encode(body) : body);
+		},
 		close: () =>
 			new Promise<void>((ok, fail) => {
 				server.closeAllConnections();
@@ -150,14 +175,24 @@ export interface LaunchedBrowser {
 	close(): Promise<void>;
 }
 
+export interface LaunchOptions {
+	/**
+	 * 'block' keeps the site's service worker from registering: a browser without one, or a first
+	 * visit before it takes over. Default 'allow'. Each launch has a fresh profile, so no test
+	 * file sees another's worker or caches.
+	 */
+	serviceWorkers?: 'allow' | 'block';
+}
+
 /** Headless system Chromium with a throwaway profile and no background network chatter. */
-export async function launchBrowser(): Promise<LaunchedBrowser> {
+export async function launchBrowser({ serviceWorkers = 'allow' }: LaunchOptions = {}): Promise<LaunchedBrowser> {
 	const profile = await mkdtemp(join(tmpdir(), 'mobileone-lab-e2e-'));
 	let context: BrowserContext;
 	try {
 		context = await chromium.launchPersistentContext(profile, {
 			executablePath: CHROMIUM_PATH,
 			headless: true,
+			serviceWorkers,
 			args: [
 				'--no-sandbox',
 				'--disable-gpu',

@@ -336,7 +336,9 @@ describe('latency lab, not cross-origin isolated', () => {
 
 	beforeAll(async () => {
 		server = await startStaticServer(BUILD, { isolated: false });
-		browser = await launchBrowser();
+		// Without the service worker, which would add the headers and reload the page isolated
+		// (tests/e2e/offline.test.ts checks that): a browser without service workers, or a first visit.
+		browser = await launchBrowser({ serviceWorkers: 'block' });
 	});
 	afterAll(async () => {
 		await browser?.close();
