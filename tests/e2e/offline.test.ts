@@ -36,7 +36,7 @@ let opened: { path: string; page: Page; watch: PageWatch }[] = [];
 
 beforeAll(async () => {
 	server = await startStaticServer(BUILD, { isolated: false });
-	browser = await launchBrowser();
+	browser = await launchBrowser({ serviceWorkers: 'allow' });
 });
 
 afterEach(async () => {

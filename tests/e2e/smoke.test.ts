@@ -43,7 +43,7 @@ let opened: { path: string; page: Page; watch: PageWatch }[] = [];
 
 beforeAll(async () => {
 	server = await startStaticServer('build', { isolated: true });
-	browser = await launchBrowser();
+	browser = await launchBrowser({ serviceWorkers: 'allow' });
 	// Nothing may leave 127.0.0.1: block every other request (watchPage records it).
 	await browser.context.route('**/*', async (route) => {
 		const url = new URL(route.request().url());

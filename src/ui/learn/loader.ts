@@ -13,10 +13,17 @@ let picture: ReturnType<LessonLoaders['loadPicture']> | null = null;
 
 export const lessonLoaders: LessonLoaders = {
 	loadModel(onProgress) {
-		model ??= browserLoaders.loadModel('cifar10', onProgress).catch((e) => {
-			model = null;
-			throw e;
-		});
+		model ??= browserLoaders
+			.loadModel('cifar10', onProgress)
+			.then((loaded) => {
+				// 'cifar10' is always our own MobileOne; only a visitor's ONNX file loads as groups
+				if (!('model' in loaded)) throw new Error('the lesson needs a MobileOne state dict');
+				return loaded;
+			})
+			.catch((e) => {
+				model = null;
+				throw e;
+			});
 		return model;
 	},
 	loadPicture(size) {
