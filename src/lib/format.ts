@@ -147,3 +147,8 @@ export function formatTick(t: number): string {
 export function formatSecondsCompact(ms: number): string {
 	return `${+(ms / 1000).toPrecision(3)} s`;
 }
+
+/** FLOPs and other counts in billions: 1.36e9 → "1.36 G". */
+export function formatGiga(n: number): string {
+	return `${(n / 1e9).toFixed(2)} G`;
+}

@@ -14,8 +14,11 @@ import type { Tensor } from '$lib/core/tensor';
 import type { FusedModel, UnfusedBlock, UnfusedModel } from '$lib/mobileone/model';
 import type { BlockSpec } from '$lib/mobileone/spec';
 import { modelChoice, type ModelId } from '$lib/models';
+import { FAMILY_DEMO_INPUT } from '$lib/families/demo';
+import { FamilyState } from './family-state.svelte';
 import type { ExplorerLoaders, InputPixels, Progress } from './loader';
-import { DEFAULT_QUERY, serialize, type ExplorerQuery, type InputId, type StepId } from './url';
+import { loadTypesetter } from './typeset.svelte';
+import { DEFAULT_QUERY, serialize, type ExplorerQuery, type FamilyParam, type InputId, type StepId } from './url';
 
 export type { StepId } from './url';
 
@@ -31,6 +34,14 @@ export const STEPS = [
 export const SYNTHETIC_INPUT = 64;
 
 export type LoadStatus = { kind: 'loading'; progress: Progress } | { kind: 'ready' } | { kind: 'failed'; message: string };
+
+/** The keys family mode answers to. */
+const FAMILY_KEYS: Record<string, (s: FamilyState) => void> = {
+	ArrowRight: (s) => s.setStep(s.step + 1),
+	ArrowLeft: (s) => s.setStep(s.step - 1),
+	ArrowUp: (s) => s.setChannel(s.channel + 1),
+	ArrowDown: (s) => s.setChannel(s.channel - 1)
+};
 
 /** The keys the explorer answers to, outside form controls. */
 const KEYS: Record<string, (s: ExplorerState) => void> = {
@@ -74,13 +85,17 @@ export class ExplorerState {
 	kOverride = $state<number | null>(null);
 	mistakes = $state<BranchMistakes>({});
 
+	/** Another family's block instead of MobileOne's (its own state, a sibling class). */
+	familyMode = $state(false);
+	readonly fam = new FamilyState();
+
 	constructor(loaders: ExplorerLoaders) {
 		this.#loaders = loaders;
 	}
 
 	ready = $derived(this.status.kind === 'ready');
 	blocks = $derived(this.model?.blocks.map((b) => b.spec) ?? []);
-	inputSize = $derived(this.modelId === 'cifar10' || this.inputId === 'mine' ? 32 : SYNTHETIC_INPUT);
+	inputSize = $derived(this.familyMode ? FAMILY_DEMO_INPUT : this.modelId === 'cifar10' || this.inputId === 'mine' ? 32 : SYNTHETIC_INPUT);
 
 	/** The network input for the proof, normalized [1, 3, H, W]; null until model and picture agree on a size. */
 	input = $derived.by((): Tensor | null => {
@@ -121,6 +136,10 @@ export class ExplorerState {
 
 	/** The deep link to exactly this view, or null while there is nothing to link to. */
 	query = $derived.by((): string | null => {
+		if (this.familyMode) {
+			const f = this.fam;
+			return serialize({ ...DEFAULT_QUERY, family: f.param, familyStep: f.step, zeroGap: f.zeroGap, channel: f.channel, input: this.inputId });
+		}
 		const spec = this.block?.spec;
 		if (!this.ready || !spec) return null;
 		return serialize({ model: this.modelId, block: spec.name, channel: this.channel, step: this.step, input: this.inputId });
@@ -130,12 +149,34 @@ export class ExplorerState {
 	async start(q: ExplorerQuery) {
 		this.hasMine = this.#loaders.hasMine();
 		this.inputId = q.input === 'mine' && !this.hasMine ? DEFAULT_QUERY.input : q.input;
+		if (q.family) {
+			this.familyMode = true;
+			this.fam.select(q.family);
+			this.fam.setStep(q.familyStep);
+			this.fam.setChannel(q.channel);
+			this.fam.zeroGap = q.zeroGap;
+			await Promise.all([this.selectInput(this.inputId), loadTypesetter()]);
+			return;
+		}
 		if (!(await this.#loadModel(q.model))) return;
 		const i = this.model!.blocks.findIndex((b) => b.spec.name === q.block);
 		this.setBlock(i >= 0 ? i : 0);
 		this.setChannel(q.channel);
 		this.setStep(q.step);
 		await this.selectInput(this.inputId);
+	}
+
+	/** Switch between MobileOne ('mobileone') and another family's block. */
+	async selectFamily(id: FamilyParam | 'mobileone') {
+		if (id === 'mobileone') {
+			this.familyMode = false;
+			if (!this.model) await this.selectModel(this.modelId);
+			else await this.selectInput(this.inputId);
+			return;
+		}
+		this.familyMode = true;
+		this.fam.select(id);
+		await Promise.all([this.selectInput(this.inputId), loadTypesetter()]);
 	}
 
 	async selectModel(id: ModelId) {
@@ -174,7 +215,9 @@ export class ExplorerState {
 		this.inputError = null;
 		try {
 			const px = await this.#loaders.loadInput(id, this.inputSize);
-			if (seq === this.#inputSeq) this.inputPixels = px;
+			if (seq !== this.#inputSeq) return;
+			if (px.size === FAMILY_DEMO_INPUT) this.fam.inputPixels = px;
+			if (!this.familyMode) this.inputPixels = px;
 		} catch (e) {
 			if (seq === this.#inputSeq) this.inputError = `Could not prepare the input image: ${(e as Error).message}`;
 		}
@@ -182,6 +225,11 @@ export class ExplorerState {
 
 	/** Act on a key press; false when the explorer has nothing to do with that key. */
 	key(key: string): boolean {
+		if (this.familyMode) {
+			const g = FAMILY_KEYS[key];
+			g?.(this.fam);
+			return g !== undefined;
+		}
 		const f = KEYS[key] ?? (/^[1-5]$/.test(key) ? (s: ExplorerState) => s.setStep(Number(key)) : null);
 		f?.(this);
 		return f !== null;
