@@ -142,7 +142,7 @@ export class ExplorerState {
 		}
 		const spec = this.block?.spec;
 		if (!this.ready || !spec) return null;
-		return serialize({ model: this.modelId, block: spec.name, channel: this.channel, step: this.step, input: this.inputId });
+		return serialize({ ...DEFAULT_QUERY, model: this.modelId, block: spec.name, channel: this.channel, step: this.step, input: this.inputId });
 	});
 
 	/** Open the view a deep link asks for. */
