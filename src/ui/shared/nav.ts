@@ -43,3 +43,13 @@ export const SECTIONS: readonly Section[] = [
 		blurb: 'The model card: the small MobileOne we trained on CIFAR-10, how it was trained, how it scores, and its limits.'
 	}
 ];
+
+/** Pages reached from the landing page's cards (and from inside the site) but not from the header, which has no room for them at 375 px. */
+export const CARD_ONLY_SECTIONS: readonly Section[] = [
+	{
+		href: '/family',
+		label: 'The family',
+		short: 'Family',
+		blurb: 'RepVGG, ACNet, DBB, RepViT, FastViT, PP-LCNetV3: the same trick in each, their branches, the transforms they need, and their sizes train → deploy.'
+	}
+];
