@@ -67,7 +67,7 @@ describe('family mode of the explorer', () => {
 		// walk every step with Next, then the proof
 		const next = page.getByRole('button', { name: 'Next →' });
 		for (let i = 0; i < fusion.steps.length; i++) {
-			expect(await page.locator('.detail .eyebrow').innerText()).toContain(`Step ${i + 1} of ${fusion.steps.length + 1}`);
+			expect(await page.locator('.detail .eyebrow').textContent()).toContain(`Step ${i + 1} of ${fusion.steps.length + 1}`);
 			await next.click();
 		}
 		expect(await page.locator('#family-step-title').innerText()).toBe('Run both forms on a real input');

@@ -138,6 +138,8 @@ export class ExplorerState {
 	query = $derived.by((): string | null => {
 		if (this.familyMode) {
 			const f = this.fam;
+			// nothing to link to before the picture is in (and SvelteKit's router is up by then)
+			if (!f.inputPixels) return null;
 			return serialize({ ...DEFAULT_QUERY, family: f.param, familyStep: f.step, zeroGap: f.zeroGap, channel: f.channel, input: this.inputId });
 		}
 		const spec = this.block?.spec;
