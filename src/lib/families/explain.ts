@@ -100,7 +100,7 @@ function view(r: ReparamStep, o: number): Pick<FamilyStepView, 'inputs' | 'outpu
 			return { inputs: [panel('W', r.input, o)], output: panel('a·W', r.output, o), numbers: { factor: r.factor[o], shift: r.shift[o], biasIn: r.input.bias[o], biasOut: r.output.bias[o] }, termBiases: [] };
 		case 'sequential':
 			return {
-				inputs: [panel('second (K×K), channel o', r.second, o)],
+				inputs: [panel('second conv (K×K)', r.second, o)],
 				output: panel('composed', r.output, o),
 				numbers: { biasSecond: r.second.bias[o], biasThroughSecond: r.biasThroughSecond[o], biasOut: r.output.bias[o] },
 				termBiases: Array.from(r.padValues)
