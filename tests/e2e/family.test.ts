@@ -117,6 +117,20 @@ describe('family mode of the explorer', () => {
 		expect(await seriousAxeViolations(page)).toEqual([]);
 	});
 
+	test("ACNet's pad step draws the 1×3 kernel and its place in the 3×3", async () => {
+		const page = await open('/explorer?family=acnet&fstep=3');
+		await page.locator('#family-step-title').waitFor();
+		expect(await page.locator('#family-step-title').innerText()).toContain('ver_conv');
+		const figs = page.locator('figure.heatmap');
+		expect(await figs.count()).toBe(2);
+		expect(await figs.first().locator('rect').count()).toBe(9);
+		expect(await figs.last().locator('rect.hl').count()).toBe(9);
+		for (const width of [375, 1280]) {
+			await page.setViewportSize({ width, height: 900 });
+			await page.screenshot({ path: `${SHOTS}/family-acnet-pad-${width}.png`, fullPage: true });
+		}
+	});
+
 	test('the family select switches from MobileOne into a family and back', async () => {
 		const page = await open('/explorer?model=s0');
 		await page.locator('#step-title').waitFor();
