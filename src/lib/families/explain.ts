@@ -87,9 +87,9 @@ function view(r: ReparamStep, o: number): Pick<FamilyStepView, 'inputs' | 'outpu
 		case 'add':
 			return { inputs: r.terms.map((t, i) => panel(r.labels[i], t, o)), output: panel('sum', r.output, o), numbers: { biasOut: r.output.bias[o] }, termBiases: r.terms.map((t) => t.bias[o]) };
 		case 'pad': {
-			const out = panel(`padded to ${r.output.shape[2]}×${r.output.shape[3]}`, r.output, o);
+			const out = panel('padded', r.output, o);
 			out.highlight = maskTaps(r.placed, out.slice.planes);
-			return { inputs: [panel(`${r.input.shape[2]}×${r.input.shape[3]}`, r.input, o)], output: out, numbers: { top: r.offset[0], left: r.offset[1] }, termBiases: [] };
+			return { inputs: [panel('kernel', r.input, o)], output: out, numbers: { top: r.offset[0], left: r.offset[1] }, termBiases: [] };
 		}
 		case 'identity': {
 			const per = r.output.shape[1] * r.output.shape[2] * r.output.shape[3];
