@@ -1,12 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_QUERY, parse, serialize, type ExplorerQuery } from '../../src/ui/explorer/url';
+import { DEFAULT_QUERY, FAMILY_PARAMS, parse, serialize, type ExplorerQuery } from '../../src/ui/explorer/url';
+
+const MOBILEONE = { family: null, familyStep: 1, zeroGap: false } as const;
 
 describe('explorer url', () => {
+	it('reads and writes family mode, without MobileOne\'s parameters', () => {
+		const q: ExplorerQuery = { ...DEFAULT_QUERY, family: 'dbb', familyStep: 9, zeroGap: true, channel: 2 };
+		const text = serialize(q);
+		expect(text).toBe('family=dbb&fstep=9&gap=zero&ch=2&input=cat-chelsea');
+		expect(parse(text)).toEqual(q);
+		expect(parse('family=lcnetv3').family).toBe('lcnetv3');
+		expect(FAMILY_PARAMS.lcnetv3).toBe('learnable-rep');
+		for (const bad of ['family=mobileone', 'family=learnable-rep', 'family=__proto__', 'family=toString']) expect(parse(bad).family).toBeNull();
+		expect(parse('family=acnet&fstep=0').familyStep).toBe(1);
+		expect(parse('family=acnet&gap=maybe').zeroGap).toBe(false);
+		expect(serialize({ ...DEFAULT_QUERY, familyStep: 4, zeroGap: true })).not.toMatch(/fstep|gap/);
+	});
+
 	it('round-trips every property', () => {
 		const queries: ExplorerQuery[] = [
-			{ model: 's3', block: 'stage4.1', channel: 17, step: 4, input: 'mine' },
-			{ model: 'cifar10', block: 'stage0', channel: 0, step: 1, input: 'cat-chelsea' },
-			{ model: 's0', block: 'stage2.12', channel: 255, step: 5, input: 'ship-junk' }
+			{ ...MOBILEONE, model: 's3', block: 'stage4.1', channel: 17, step: 4, input: 'mine' },
+			{ ...MOBILEONE, model: 'cifar10', block: 'stage0', channel: 0, step: 1, input: 'cat-chelsea' },
+			{ ...MOBILEONE, model: 's0', block: 'stage2.12', channel: 255, step: 5, input: 'ship-junk' }
 		];
 		for (const q of queries) {
 			const text = serialize(q);
@@ -16,7 +31,7 @@ describe('explorer url', () => {
 	});
 
 	it('writes the parameters in a fixed order, under their short names', () => {
-		expect(serialize({ model: 'cifar10', block: 'stage1.2', channel: 3, step: 2, input: 'mine' })).toBe('model=cifar10&block=stage1.2&ch=3&step=2&input=mine');
+		expect(serialize({ ...MOBILEONE, model: 'cifar10', block: 'stage1.2', channel: 3, step: 2, input: 'mine' })).toBe('model=cifar10&block=stage1.2&ch=3&step=2&input=mine');
 		expect(serialize({ ...DEFAULT_QUERY })).not.toContain('block=');
 	});
 

@@ -61,7 +61,7 @@ export interface ExplorerLoaders {
 }
 
 // ImageNet statistics for Apple's S0–S4 (they were trained with them); our model carries its own.
-const IMAGENET: Normalization = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+export const IMAGENET: Normalization = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 
 async function loadOwn(onProgress: (p: Progress) => void): Promise<LoadedModel> {
 	onProgress({ text: 'Reading your network from this browser…', fraction: null });

@@ -16,7 +16,10 @@ import type { BlockSpec } from '$lib/mobileone/spec';
 import { groupChannel, groupInput, proveGroup, type GroupSteps } from '$lib/graph/group-steps';
 import { modelChoice, OWN_NETWORK, ownNetworkLabel, type PageModelId } from '$lib/models';
 import { NoOwnNetwork, type ExplorerLoaders, type InputPixels, type Progress } from './loader';
-import { DEFAULT_QUERY, serialize, type ExplorerQuery, type InputId, type StepId } from './url';
+import { DEFAULT_QUERY, serialize, type ExplorerQuery, type FamilyParam, type InputId, type StepId } from './url';
+import { FAMILY_DEMO_INPUT } from '$lib/families/demo';
+import { FamilyState } from './family-state.svelte';
+import { loadTypesetter } from './typeset.svelte';
 
 export type { StepId } from './url';
 
@@ -42,6 +45,14 @@ export function describeGroup(g: GroupSteps): string {
 	const ch = g.cinPerGroup * g.geometry.group === g.cout ? `${g.cout} ch` : `${g.cinPerGroup * g.geometry.group}→${g.cout} ch`;
 	return `${g.name} · ${g.branches.length} branches → ${kh}×${kw} conv · ${ch}${g.geometry.group > 1 ? ` · ${g.geometry.group} groups` : ''}`;
 }
+
+/** The keys family mode answers to. */
+const FAMILY_KEYS: Record<string, (s: FamilyState) => void> = {
+	ArrowRight: (s) => s.setStep(s.step + 1),
+	ArrowLeft: (s) => s.setStep(s.step - 1),
+	ArrowUp: (s) => s.setChannel(s.channel + 1),
+	ArrowDown: (s) => s.setChannel(s.channel - 1)
+};
 
 /** The keys the explorer answers to, outside form controls. */
 const KEYS: Record<string, (s: ExplorerState) => void> = {
@@ -89,6 +100,10 @@ export class ExplorerState {
 	kOverride = $state<number | null>(null);
 	mistakes = $state<BranchMistakes>({});
 
+	/** Another family's block instead of MobileOne's (its own state, a sibling class). */
+	familyMode = $state(false);
+	readonly fam = new FamilyState();
+
 	constructor(loaders: ExplorerLoaders) {
 		this.#loaders = loaders;
 	}
@@ -98,7 +113,9 @@ export class ExplorerState {
 	/** The block picker's entries: MobileOne blocks, or an ONNX file's merged groups. */
 	blockLabels = $derived(this.graph ? this.graph.map(describeGroup) : this.blocks.map(describeBlock));
 	inputSize = $derived(
-		this.modelId === 'cifar10' || this.inputId === 'mine' ? 32 : this.modelId === OWN_NETWORK && this.model ? Math.min(this.model.spec.inputSize, SYNTHETIC_INPUT) : SYNTHETIC_INPUT
+		this.familyMode
+			? FAMILY_DEMO_INPUT
+			: this.modelId === 'cifar10' || this.inputId === 'mine' ? 32 : this.modelId === OWN_NETWORK && this.model ? Math.min(this.model.spec.inputSize, SYNTHETIC_INPUT) : SYNTHETIC_INPUT
 	);
 
 	/** ONNX files: the chosen group, one channel of its steps, and its proof on a seeded input. */
@@ -152,9 +169,15 @@ export class ExplorerState {
 
 	/** The deep link to exactly this view, or null while there is nothing to link to. */
 	query = $derived.by((): string | null => {
+		if (this.familyMode) {
+			const f = this.fam;
+			// nothing to link to before the picture is in (and SvelteKit's router is up by then)
+			if (!f.inputPixels) return null;
+			return serialize({ ...DEFAULT_QUERY, family: f.param, familyStep: f.step, zeroGap: f.zeroGap, channel: f.channel, input: this.inputId });
+		}
 		const name = this.group ? `group${this.blockIndex + 1}` : this.block?.spec.name;
 		if (!this.ready || !name) return null;
-		return serialize({ model: this.modelId, block: name, channel: this.channel, step: this.step, input: this.inputId });
+		return serialize({ ...DEFAULT_QUERY, model: this.modelId, block: name, channel: this.channel, step: this.step, input: this.inputId });
 	});
 
 	/** How many blocks (or ONNX groups) there are to step through. */
@@ -164,6 +187,15 @@ export class ExplorerState {
 	async start(q: ExplorerQuery) {
 		this.hasMine = this.#loaders.hasMine();
 		this.inputId = q.input === 'mine' && !this.hasMine ? DEFAULT_QUERY.input : q.input;
+		if (q.family) {
+			this.familyMode = true;
+			this.fam.select(q.family);
+			this.fam.setStep(q.familyStep);
+			this.fam.setChannel(q.channel);
+			this.fam.zeroGap = q.zeroGap;
+			await Promise.all([this.selectInput(this.inputId), loadTypesetter()]);
+			return;
+		}
 		void this.#loaders.ownNetworkName?.().then((n) => (this.ownName ??= n));
 		if (!(await this.#loadModel(q.model))) return;
 		const g = /^group(\d+)$/.exec(q.block ?? '');
@@ -172,6 +204,19 @@ export class ExplorerState {
 		this.setChannel(q.channel);
 		this.setStep(q.step);
 		await this.selectInput(this.inputId);
+	}
+
+	/** Switch between MobileOne ('mobileone') and another family's block. */
+	async selectFamily(id: FamilyParam | 'mobileone') {
+		if (id === 'mobileone') {
+			this.familyMode = false;
+			if (!this.model) await this.selectModel(this.modelId);
+			else await this.selectInput(this.inputId);
+			return;
+		}
+		this.familyMode = true;
+		this.fam.select(id);
+		await Promise.all([this.selectInput(this.inputId), loadTypesetter()]);
 	}
 
 	async selectModel(id: PageModelId) {
@@ -218,7 +263,9 @@ export class ExplorerState {
 		this.inputError = null;
 		try {
 			const px = await this.#loaders.loadInput(id, this.inputSize);
-			if (seq === this.#inputSeq) this.inputPixels = px;
+			if (seq !== this.#inputSeq) return;
+			if (px.size === FAMILY_DEMO_INPUT) this.fam.inputPixels = px;
+			if (!this.familyMode) this.inputPixels = px;
 		} catch (e) {
 			if (seq === this.#inputSeq) this.inputError = `Could not prepare the input image: ${(e as Error).message}`;
 		}
@@ -226,6 +273,11 @@ export class ExplorerState {
 
 	/** Act on a key press; false when the explorer has nothing to do with that key. */
 	key(key: string): boolean {
+		if (this.familyMode) {
+			const g = FAMILY_KEYS[key];
+			g?.(this.fam);
+			return g !== undefined;
+		}
 		const f = KEYS[key] ?? (/^[1-5]$/.test(key) ? (s: ExplorerState) => s.setStep(Number(key)) : null);
 		f?.(this);
 		return f !== null;

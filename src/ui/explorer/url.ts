@@ -4,6 +4,7 @@
  * to the default) and how to write it; `parse` and `serialize` only walk that table.
  */
 import { isPageModelId, type PageModelId } from '$lib/models';
+import type { FamilyId } from '$lib/families/block';
 import { SAMPLES } from '$ui/image/samples';
 
 export type StepId = 1 | 2 | 3 | 4 | 5;
@@ -11,7 +12,35 @@ export type StepId = 1 | 2 | 3 | 4 | 5;
 /** 'mine' is the visitor's own picture from the Classify page; anything else is a sample's id. */
 export type InputId = 'mine' | string;
 
+/** The families the explorer can show besides MobileOne, by their name in links. */
+export const FAMILY_PARAMS = {
+	repvgg: 'repvgg',
+	acnet: 'acnet',
+	dbb: 'dbb',
+	repvggdw: 'repvggdw',
+	repmixer: 'repmixer',
+	repcpe: 'repcpe',
+	lcnetv3: 'learnable-rep'
+} as const satisfies Record<string, Exclude<FamilyId, 'mobileone'>>;
+
+export type FamilyParam = keyof typeof FAMILY_PARAMS;
+
+export const isFamilyParam = (raw: string): raw is FamilyParam => Object.hasOwn(FAMILY_PARAMS, raw);
+
+export function familyParamOf(id: FamilyId): FamilyParam | null {
+	return (Object.keys(FAMILY_PARAMS) as FamilyParam[]).find((k) => FAMILY_PARAMS[k] === id) ?? null;
+}
+
+/** The explorer's link to a family's block. */
+export const familyHref = (p: FamilyParam): string => `/explorer?family=${p}`;
+
 export interface ExplorerQuery {
+	/** null: MobileOne, the explorer's own model and blocks. */
+	family: FamilyParam | null;
+	/** The step of a family's fuse, 1-based; one past the last is the proof. */
+	familyStep: number;
+	/** DBB: merge 1×1 → K×K with zeros in the gap instead of bn1's bias. */
+	zeroGap: boolean;
 	model: PageModelId;
 	/** A block name such as "stage1.2" (or "group3", the third merged group of an ONNX file); null: the model's first block. Checked against the model once it is loaded. */
 	block: string | null;
@@ -25,7 +54,7 @@ export const sampleId = (file: string): string => file.replace(/\.\w+$/, '');
 
 export const DEFAULT_INPUT = sampleId(SAMPLES.find((x) => x.label === 'cat')?.file ?? SAMPLES[0].file);
 
-export const DEFAULT_QUERY: Readonly<ExplorerQuery> = { model: 'cifar10', block: null, channel: 0, step: 1, input: DEFAULT_INPUT };
+export const DEFAULT_QUERY: Readonly<ExplorerQuery> = { family: null, familyStep: 1, zeroGap: false, model: 'cifar10', block: null, channel: 0, step: 1, input: DEFAULT_INPUT };
 
 interface Field<K extends keyof ExplorerQuery> {
 	key: K;
@@ -39,6 +68,9 @@ const field = <K extends keyof ExplorerQuery>(f: Field<K>) => f;
 const integer = (raw: string) => (/^\d{1,6}$/.test(raw) ? Number(raw) : undefined);
 
 const FIELDS = [
+	field({ key: 'family', param: 'family', read: (raw) => (isFamilyParam(raw) ? raw : undefined), write: (v) => v }),
+	field({ key: 'familyStep', param: 'fstep', read: (raw) => { const n = integer(raw); return n !== undefined && n >= 1 && n <= 99 ? n : undefined; }, write: String }),
+	field({ key: 'zeroGap', param: 'gap', read: (raw) => (raw === 'zero' ? true : raw === 'bias' ? false : undefined), write: (v) => (v ? 'zero' : null) }),
 	field({ key: 'model', param: 'model', read: (raw) => (isPageModelId(raw) ? raw : undefined), write: (v) => v }),
 	field({ key: 'block', param: 'block', read: (raw) => (/^(stage\d{1,2}(\.\d{1,3})?|group\d{1,5})$/.test(raw) ? raw : undefined), write: (v) => v }),
 	field({ key: 'channel', param: 'ch', read: integer, write: String }),
@@ -70,10 +102,16 @@ export function parse(search: string | URLSearchParams): ExplorerQuery {
 	return out as unknown as ExplorerQuery;
 }
 
-/** The query string, without the "?", in the table's order; a null block is left out. */
+/** Parameters that belong to one mode only. */
+const FAMILY_ONLY = new Set(['fstep', 'gap']);
+const MOBILEONE_ONLY = new Set(['model', 'block', 'step']);
+
+/** The query string, without the "?", in the table's order; a null block is left out, and so is what the other mode reads. */
 export function serialize(query: ExplorerQuery): string {
 	const q = new URLSearchParams();
+	const skip = query.family === null ? FAMILY_ONLY : MOBILEONE_ONLY;
 	for (const f of FIELDS) {
+		if (skip.has(f.param)) continue;
 		const v = (f.write as (v: unknown) => string | null)(query[f.key]);
 		if (v !== null) q.set(f.param, v);
 	}

@@ -54,6 +54,13 @@ export const SECTIONS: readonly Section[] = [
 		blurb: 'Drop your own MobileOne checkpoint or ONNX file: fused and checked in your browser, then yours to download. Nothing is uploaded.'
 	},
 	{
+		href: '/family',
+		label: 'The family',
+		short: 'Family',
+		headerNav: false,
+		blurb: 'RepVGG, ACNet, DBB, RepViT, FastViT, PP-LCNetV3: the same trick in each, their branches, the transforms they need, and their sizes train → deploy.'
+	},
+	{
 		href: '/model',
 		label: 'Model',
 		short: 'Model',
