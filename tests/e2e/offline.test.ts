@@ -23,6 +23,7 @@ import {
 	type StaticServer
 } from '../../scripts/lib/browser-harness';
 import { ISOLATION_RELOAD_KEY, READY_TEXT, UPDATE_TEXT } from '../../src/ui/offline/state.svelte';
+import { checkAndClosePages } from '../helpers/opened-pages';
 
 const BUILD = process.env.E2E_BUILD ?? 'build';
 const SCREENSHOTS = 'test-results/screenshots';
@@ -42,15 +43,7 @@ beforeAll(async () => {
 afterEach(async () => {
 	const pages = opened;
 	opened = [];
-	try {
-		for (const { path, watch } of pages) {
-			expect(watch.consoleErrors, `console errors on ${path}`).toEqual([]);
-			expect(watch.failedRequests, `failed requests on ${path}`).toEqual([]);
-			expect(watch.outsideRequests, `requests from ${path} to outside 127.0.0.1`).toEqual([]);
-		}
-	} finally {
-		for (const { page } of pages) await page.close();
-	}
+	await checkAndClosePages(pages);
 });
 
 afterAll(async () => {

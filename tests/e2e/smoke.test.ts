@@ -18,6 +18,7 @@ import {
 	type StaticServer
 } from '../../scripts/lib/browser-harness';
 import { HEADER_SECTIONS, SECTIONS } from '../../src/ui/shared/nav';
+import { checkAndClosePages } from '../helpers/opened-pages';
 
 const SCREENSHOTS = 'test-results/screenshots';
 
@@ -59,15 +60,7 @@ beforeAll(async () => {
 afterEach(async () => {
 	const pages = opened;
 	opened = [];
-	try {
-		for (const { path, watch } of pages) {
-			expect(watch.consoleErrors, `console errors on ${path}`).toEqual([]);
-			expect(watch.failedRequests, `failed requests on ${path}`).toEqual([]);
-			expect(watch.outsideRequests, `requests from ${path} to outside 127.0.0.1`).toEqual([]);
-		}
-	} finally {
-		for (const { page } of pages) await page.close();
-	}
+	await checkAndClosePages(pages);
 });
 
 afterAll(async () => {

@@ -239,8 +239,8 @@ describe('your network', () => {
 		await page.waitForURL(/\/explorer\?model=yours/);
 		await page.locator('#step-title').waitFor({ timeout: 60_000 });
 		expect(await page.locator('.lede').innerText()).toContain('your network (small.safetensors)');
-		expect(await page.locator('form.controls select').first().locator('option:checked').textContent()).toBe('Your network (small.safetensors)');
-		await page.locator('form.controls select').nth(1).selectOption({ index: 3 });
+		expect(await page.locator('form.controls label:has(> span:text-is("Model")) select').locator('option:checked').textContent()).toBe('Your network (small.safetensors)');
+		await page.locator('form.controls label:has(> span:text-is("Block")) select').selectOption({ index: 3 });
 		for (let i = 1; i < 5; i++) await page.getByRole('button', { name: 'Next →' }).click();
 		const verdict = page.locator('.verdict');
 		await verdict.waitFor({ timeout: 60_000 });
@@ -296,7 +296,7 @@ describe('your network', () => {
 		if (torchAvailable) expect(await page.locator('.folded').innerText()).toMatch(/^The exporter already folded the BatchNorm of every conv branch into its Conv/);
 		expect(await page.locator('.row').count()).toBeGreaterThan(0);
 		await page.screenshot({ path: `${SCREENSHOTS}/yours-explore-onnx-1280.png`, fullPage: true });
-		await page.locator('form.controls select').nth(1).selectOption({ index: 1 });
+		await page.locator('form.controls label:has(> span:text-is("Block")) select').selectOption({ index: 1 });
 		for (let i = 1; i < 5; i++) await page.getByRole('button', { name: 'Next →' }).click();
 		const verdict = page.locator('.verdict');
 		await verdict.waitFor({ timeout: 60_000 });

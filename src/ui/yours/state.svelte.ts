@@ -90,10 +90,11 @@ export class YoursState {
 		this.job++;
 		this.worker?.terminate();
 		this.worker = null;
+		// the store first: the page shows "forgotten" only once a reload can no longer bring it back
+		await clearOwnNetwork().catch(() => {});
 		this.revoke();
 		this.status = { kind: 'empty' };
 		this.kept = null;
-		await clearOwnNetwork().catch(() => {});
 	}
 
 	dispose(): void {
