@@ -238,7 +238,12 @@ export function watchPage(page: Page, localHost = '127.0.0.1'): PageWatch {
 		if (msg.type() === 'error') watch.consoleErrors.push(msg.text());
 	});
 	page.on('pageerror', (err) => watch.consoleErrors.push(`pageerror: ${err.message}`));
-	page.on('requestfailed', (req) => watch.failedRequests.push(`${req.url()} (${req.failure()?.errorText ?? 'failed'})`));
+	page.on('requestfailed', (req) => {
+		const error = req.failure()?.errorText ?? 'failed';
+		// Chromium fetches the tab's icon itself and cancels that fetch when the page navigates on; not the site's request
+		if (error === 'net::ERR_ABORTED' && new URL(req.url()).pathname.endsWith('/favicon.svg')) return;
+		watch.failedRequests.push(`${req.url()} (${error})`);
+	});
 	page.on('response', (res) => {
 		if (res.status() >= 400) watch.failedRequests.push(`${res.url()} (HTTP ${res.status()})`);
 	});
