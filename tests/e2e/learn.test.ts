@@ -217,7 +217,8 @@ describe('presenter mode', () => {
 			await questionReady(page).catch(() => undefined);
 			for (const id of CHAPTER_IDS) {
 				for (let slide = 1; slide <= SLIDES.length; slide++) {
-					if (id > 1 || slide > 1) await page.keyboard.press('PageDown');
+					// the next key only once this slide's requests are done: a navigation on top of a loading one aborts them
+					if (id > 1 || slide > 1) await page.waitForLoadState('networkidle').then(() => page.keyboard.press('PageDown'));
 					await expect.poll(() => page.url()).toContain(`${href(id)}?present&slide=${slide}`);
 					await expect.poll(() => page.locator('.present').getAttribute('data-slide')).toBe(SLIDES[slide - 1]);
 					if (SLIDES[slide - 1] === 'figure') await page.locator('.lesson-figure').waitFor();
