@@ -23,7 +23,6 @@ import {
 	ratioOf,
 	resultRows,
 	toJson,
-	type BenchRuntime,
 	type LatencyResult,
 	type ReferenceGraph
 } from '../src/lib/bench';
@@ -32,10 +31,9 @@ import { loadCheckpoint, requireUnfused, saveCheckpoint } from '../src/lib/io/ch
 import type { UnfusedModel } from '../src/lib/mobileone/model';
 import { isModelId, MODEL_CHOICES, modelChoice, SHIPPED_WEIGHTS_FILE, syntheticVariant, type ModelId } from '../src/lib/models';
 import { parseArgs, runCli, UsageError } from './cli';
+import { RUNTIMES, runtimeFor, type Runtime } from './lib/bench-runtime';
 
 const ALL_MODELS = MODEL_CHOICES.map((m) => m.id);
-const RUNTIMES = ['node', 'web'] as const;
-type Runtime = (typeof RUNTIMES)[number];
 const PYTHON = '/usr/bin/python3';
 const TORCH_EXPORT = 'models/export_torch_onnx.py';
 const REFERENCE_OPSET = 17;
@@ -85,23 +83,6 @@ function torchReference(unfused: UnfusedModel, torch: string): ReferenceGraph {
 	}
 }
 
-function runtimeFor(runtime: Runtime, threads: number): BenchRuntime {
-	const node = runtime === 'node';
-	return {
-		ort: node ? ortNode : ortWeb,
-		now: () => performance.now(),
-		sessionOptions: { executionMode: 'sequential', intraOpNumThreads: threads, interOpNumThreads: 1, logSeverityLevel: 3 },
-		environment: {
-			runtime: node ? 'onnxruntime-node' : 'onnxruntime-web',
-			ortVersion: node ? (ortNode.env.versions.node ?? ortNode.env.versions.common) : (ortWeb.env.versions.web ?? ortWeb.env.versions.common),
-			backend: node ? 'cpu' : 'wasm',
-			threads,
-			crossOriginIsolated: null,
-			userAgent: `Node.js ${process.version} (${process.platform} ${process.arch})`,
-			logicalCores: availableParallelism()
-		}
-	};
-}
 
 function table(results: LatencyResult[]): string {
 	const rows: string[][] = [['model', 'runtime', 'form', 'nodes', 'median ms', 'IQR ms', 'runs', 'vs fused (95% CI)', 'vs (r) (95% CI)', 'max|Δ| vs (a)']];

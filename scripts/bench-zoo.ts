@@ -7,19 +7,16 @@
  * bootstrap 95 % intervals; (2) the 30-layer plain net with each activation; (3) MobileOne-S0 with
  * k = 1…5 branches unfused vs fused, and a plain chain vs the same chain with residual adds.
  */
-import { availableParallelism } from 'node:os';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
-import type { BenchRuntime } from '../src/lib/bench';
 import { analysesJson, analysesMarkdown } from '../src/lib/analyses/export';
 import { analysisNetworks, ANALYSIS_IDS, NETWORKS, type AnalysisId } from '../src/lib/analyses/networks';
 import { analysesRecord, type AnalysesRecord } from '../src/lib/analyses/record';
 import { runAnalysis } from '../src/lib/analyses/run';
 import { ZOO_INPUT_SIZE } from '../src/lib/zoo/catalogue';
 import { parseArgs, runCli, UsageError } from './cli';
+import { RUNTIMES, runtimeFor, type Runtime } from './lib/bench-runtime';
 
-const RUNTIMES = ['node', 'web'] as const;
-type Runtime = (typeof RUNTIMES)[number];
 
 const USAGE = `usage: npm run bench:zoo -- [--analyses ${ANALYSIS_IDS.join(',')}] [--networks id,…] [--seconds N] [--size N] [--runtimes node,web] [--threads N] [--json]
   --analyses  which analyses; default all three
@@ -32,23 +29,6 @@ const USAGE = `usage: npm run bench:zoo -- [--analyses ${ANALYSIS_IDS.join(',')}
 
 const log = (s: string) => process.stderr.write(s + '\n');
 
-function runtimeFor(runtime: Runtime, threads: number): BenchRuntime {
-	const node = runtime === 'node';
-	return {
-		ort: node ? ortNode : ortWeb,
-		now: () => performance.now(),
-		sessionOptions: { executionMode: 'sequential', intraOpNumThreads: threads, interOpNumThreads: 1, logSeverityLevel: 3 },
-		environment: {
-			runtime: node ? 'onnxruntime-node' : 'onnxruntime-web',
-			ortVersion: node ? (ortNode.env.versions.node ?? ortNode.env.versions.common) : (ortWeb.env.versions.web ?? ortWeb.env.versions.common),
-			backend: node ? 'cpu' : 'wasm',
-			threads,
-			crossOriginIsolated: null,
-			userAgent: `Node.js ${process.version} (${process.platform} ${process.arch})`,
-			logicalCores: availableParallelism()
-		}
-	};
-}
 
 await runCli(USAGE, async (argv) => {
 	const json = argv.includes('--json');
