@@ -8,11 +8,14 @@ deploy names. Written by us after reading the reference code named on each class
 
     /usr/bin/python3 models/families.py run FAMILY GEOMETRY.json WEIGHTS.safetensors BATCH.safetensors OUT.safetensors
     /usr/bin/python3 models/families.py export-onnx FAMILY GEOMETRY.json WEIGHTS.safetensors OUT.onnx [--size 16] [--keep-batchnorm]
+    /usr/bin/python3 models/families.py run-many JOBS.json
     /usr/bin/python3 models/families.py network OUT_DIR [--seed 0]
 
 `run`: loads the block from a safetensors state dict (strict: every key, no other), runs BATCH's
 "input" [N, C, H, W] and writes "unfused" (the train-time block) and "fused" (PyTorch's own fuse)
 outputs, plus the fused state dict's tensors as "fused.KEY".
+`run-many`: the same for a JSON list of {"family", "geometry", "weights", "batch", "out"}, in one process
+(importing torch once is most of a run's time).
 `export-onnx` (also `run ... --export-onnx OUT.onnx`): `torch.onnx.export` of the train-time block in
 eval mode, opset 17 (this Debian torch 1.13 defaults to 14 and offers up to 17), input "input" and
 output "output", dynamic batch. Eval-mode export folds each conv's BatchNorm into it, as torch
@@ -579,6 +582,19 @@ def write_network(out_dir: Path, seed: int) -> None:
                                                        if v.dtype == torch.float32}, {})
 
 
+def run_block(family: str, g: dict, weights: Path, batch: Path, out_path: Path) -> nn.Module:
+    """Both outputs of the block on BATCH's "input", and PyTorch's fused state dict as "fused.KEY"."""
+    block = load_block(family, g, weights)
+    x = read_safetensors(batch)[0]["input"]
+    fused = block.fuse().eval()
+    with torch.no_grad():
+        out = {"unfused": block(x).contiguous(), "fused": fused(x).contiguous()}
+    for k, v in fused.state_dict().items():
+        out[f"fused.{k}"] = v.contiguous()
+    write_safetensors(out_path, out, {})
+    return block
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -597,6 +613,8 @@ def main() -> None:
     exp.add_argument("out", type=Path)
     exp.add_argument("--size", type=int, default=16)
     exp.add_argument("--keep-batchnorm", action="store_true")
+    many = sub.add_parser("run-many")
+    many.add_argument("jobs", type=Path)
     net = sub.add_parser("network")
     net.add_argument("out_dir", type=Path)
     net.add_argument("--seed", type=int, default=0)
@@ -606,20 +624,17 @@ def main() -> None:
     if args.command == "network":
         write_network(args.out_dir, args.seed)
         return
-    g = json.loads(args.geometry.read_text())
-    block = load_block(args.family, g, args.weights)
-    if args.command == "export-onnx":
-        export_onnx(block, args.out, g["cin"], args.size, args.keep_batchnorm)
+    if args.command == "run-many":
+        for job in json.loads(args.jobs.read_text()):
+            run_block(job["family"], job["geometry"], Path(job["weights"]), Path(job["batch"]), Path(job["out"]))
         return
-    x = read_safetensors(args.batch)[0]["input"]
-    fused = block.fuse().eval()
-    with torch.no_grad():
-        out = {"unfused": block(x).contiguous(), "fused": fused(x).contiguous()}
-    for k, v in fused.state_dict().items():
-        out[f"fused.{k}"] = v.contiguous()
-    write_safetensors(args.out, out, {})
+    g = json.loads(args.geometry.read_text())
+    if args.command == "export-onnx":
+        export_onnx(load_block(args.family, g, args.weights), args.out, g["cin"], args.size, args.keep_batchnorm)
+        return
+    block = run_block(args.family, g, args.weights, args.batch, args.out)
     if args.export_onnx:
-        export_onnx(block, args.export_onnx, g["cin"], x.shape[-1], args.keep_batchnorm)
+        export_onnx(block, args.export_onnx, g["cin"], read_safetensors(args.batch)[0]["input"].shape[-1], args.keep_batchnorm)
 
 
 if __name__ == "__main__":
