@@ -166,7 +166,7 @@ export function findFamilyBlocks(tensors: ReadonlyMap<string, Tensor>): FoundBlo
 			};
 			const where = prefix ? `the ${family.name} block at ${quoted(prefix.slice(0, -1))}` : `the ${family.name} block`;
 			const g = r.geometry(shape, count);
-			if (!g || !fits(g)) throw new WeightsError('unexpected-shape', `${where} has ${quoted(key)} of shape [${shape(r.anchor)!.join(', ')}], which no ${family.name} block of at most ${MAX_BRANCHES} branches and ${MAX_CHANNELS} channels has`);
+			if (!g || !fits(g)) throw new WeightsError('unexpected-shape', `${where} has ${quoted(key)} of shape [${shape(r.anchor)!.join(', ')}], which no ${family.name} block this tool reads has (kernels up to ${MAX_KERNEL}, at most ${MAX_CHANNELS} channels and ${MAX_BRANCHES} branches)`);
 			const problem = family.check(g);
 			if (problem) throw new WeightsError('unexpected-shape', `${where} does not fit: ${problem}`);
 			const keys: string[] = [];
