@@ -112,7 +112,7 @@ describe.skipIf(!torchAvailable)('PyTorch (models/families.py) and the engine ag
 	let outs: Map<string, Tensor>[] = [];
 	beforeAll(() => {
 		outs = runTorch([...jobs, wrong]);
-	}, 120_000);
+	}, 300_000);
 
 	it('every family has geometries here', () => {
 		for (const f of FAMILIES) expect(GEOMETRIES[f.id]?.length, f.id).toBeGreaterThan(0);
