@@ -5,13 +5,18 @@
  * writes the result only if they do. The logic is src/lib/fuse-file.ts, shared with the browser.
  */
 import { writeFileSync } from 'node:fs';
-import { describeCheck, FuseError, fuseNetworkFile, type FuseFileResult } from '../src/lib/fuse-file';
+import { BLOCK_STRIDE_NOTE, describeBlockCounts, describeCheck, FuseError, fuseNetworkFile, type FuseFileResult } from '../src/lib/fuse-file';
+import type { BlockCheck } from '../src/lib/families/fuse-blocks';
+import { formatDelta, formatValue } from '../src/lib/format';
 import { DEFAULT_CHECK_SIZE } from '../src/lib/mobileone/verify';
 import { describeSpec, formatBytes, formatInt, intOption, nodeOnnxRunner, parseArgs, printReport, readInput, runCli, UsageError } from './cli';
 
 const USAGE = `usage: npm run fuse -- IN OUT [--seed N] [--size PIXELS]
   IN   a safetensors or PyTorch (.pth, .pth.tar, .pt) state dict under Apple's ml-mobileone key
-       names, plain or inside a training checkpoint, or an ONNX graph; recognised from its bytes
+       names, plain or inside a training checkpoint, or an ONNX graph; recognised from its bytes.
+       Any other state dict holding blocks of RepVGG, ACNet, DBB, RepViT RepVGGDW, FastViT
+       RepMixer/RepCPE, PP-LCNetV3 LearnableRepLayer or MobileOne (original key names, any prefix)
+       has each block fused in place, every other tensor kept (safetensors out only)
   OUT  .onnx (the fused network) or .safetensors (the fused state dict, Apple's fused key names;
        state-dict inputs only)
   Fuses every group of parallel branches into one conv, checks on a random input that the fused
@@ -40,6 +45,11 @@ function recognisedLines(inPath: string, size: number, r: FuseFileResult): [stri
 			['format', 'safetensors'],
 			['spec', `RepVGG (repvgg.py's keys): ${formatInt(rec.blocks)} blocks, ${formatInt(rec.numClasses)} classes`]
 		];
+	if (rec.kind === 'blocks')
+		return [
+			['input', `${inPath} (${formatBytes(size)}, ${rec.format === 'pytorch' ? `PyTorch checkpoint, state dict found at ${rec.found}` : 'safetensors'})`],
+			['found', `${describeBlockCounts(rec.counts)} (original key names, any prefix); ${formatInt(rec.passedThrough)} other tensors passed through`]
+		];
 	const groups = rec.groups.slice(0, MAX_GROUP_LINES).map((g): [string, string] => {
 		const branches = g.branches.map((b) => (b.kernel ? `${b.kind} ${b.kernel.join('×')}` : b.kind)).join(' + ');
 		const outcome = g.merged ? `merged into one ${g.kernel?.join('×') ?? ''} conv` : `left as it is: ${g.reason}`;
@@ -47,6 +57,16 @@ function recognisedLines(inPath: string, size: number, r: FuseFileResult): [stri
 	});
 	if (rec.groups.length > MAX_GROUP_LINES) groups.push(['group', `… and ${formatInt(rec.groups.length - MAX_GROUP_LINES)} more`]);
 	return [['input', `${inPath} (${formatBytes(size)}, ONNX graph, input "${rec.input}", output "${rec.output}")`], ['format', 'ONNX'], ...groups];
+}
+
+/** One line per block (up to MAX_GROUP_LINES), the worst overall, and what the check could not know. */
+function blockCheckLines(checks: BlockCheck[]): [string, string][] {
+	const lines = checks.slice(0, MAX_GROUP_LINES).map((c): [string, string] => ['block', `${c.block || '(top level)'} (${c.family}): max |Δ| = ${formatDelta(c.maxDelta, 3)} (max |y| = ${formatValue(c.maxOutput)})`]);
+	if (checks.length > MAX_GROUP_LINES) lines.push(['block', `… and ${formatInt(checks.length - MAX_GROUP_LINES)} more`]);
+	const worst = Math.max(...checks.map((c) => c.maxDelta / (c.maxOutput || 1)));
+	lines.push(['check', `every block's fused conv = its train-time form, engine in float64 on seeded inputs; worst max |Δ| / max |y| = ${formatDelta(worst, 3)}`]);
+	lines.push(['note', BLOCK_STRIDE_NOTE]);
+	return lines;
 }
 
 await runCli(USAGE, async (argv) => {
@@ -75,10 +95,10 @@ await runCli(USAGE, async (argv) => {
 		['merged', `${formatInt(r.branches.before)} branches into ${formatInt(r.branches.after)} convs in ${r.fuseMs.toFixed(0)} ms`],
 		['operators', `${formatInt(r.operators.before)} → ${formatInt(r.operators.after)}`],
 		['parameters', `${formatInt(r.parameters.before)} → ${formatInt(r.parameters.after)} (${pct(r.parameters.before, r.parameters.after)})`],
-		['check', `${describeCheck(r.check)}${r.check.by === 'onnx-runtime' ? ', both graphs in onnxruntime-node' : ''}`],
-		['wrote', `${outPath} (${r.out === 'onnx' ? 'fused ONNX' : r.recognised.kind === 'family' ? 'fused state dict, rbr_reparam keys' : "fused state dict, Apple's keys"}, ${formatBytes(r.bytes.length)})`]
+		...(r.blockChecks ? blockCheckLines(r.blockChecks) : [['check', `${describeCheck(r.check)}${r.check.by === 'onnx-runtime' ? ', both graphs in onnxruntime-node' : ''}`] as [string, string]]),
+		['wrote', `${outPath} (${r.out === 'onnx' ? 'fused ONNX' : r.recognised.kind === 'family' ? 'fused state dict, rbr_reparam keys' : r.recognised.kind === 'blocks' ? "fused state dict, each family's deploy keys in place" : "fused state dict, Apple's keys"}, ${formatBytes(r.bytes.length)})`]
 	];
-	if (r.recognised.kind !== 'onnx' && r.recognised.unusedKeys.length)
+	if ((r.recognised.kind === 'checkpoint' || r.recognised.kind === 'family') && r.recognised.unusedKeys.length)
 		lines.push(['note', `${r.recognised.unusedKeys.length} tensors not part of a ${r.recognised.kind === 'family' ? 'RepVGG' : 'MobileOne'} were left out, e.g. "${r.recognised.unusedKeys[0]}"`]);
 	printReport(lines);
 });

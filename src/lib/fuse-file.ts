@@ -27,7 +27,14 @@ import { checkpointFromTensors } from './io/checkpoint';
 import { checkWeightValues } from './io/integrity';
 import { readSafetensors, writeSafetensors, type SafetensorsFile } from './io/safetensors';
 import { sniffWeightsFormat } from './io/sniff';
-import { forwardRepVGG, fuseRepVGGNetwork, looksLikeRepVGG, recogniseRepVGG, repvggCheckCost, repvggCheckInput } from './families/repvgg-network';
+import { forwardRepVGG, fuseRepVGGNetwork, isWholeRepVGG, recogniseRepVGG, repvggCheckCost, repvggCheckInput } from './families/repvgg-network';
+import { countByFamily, findFamilyBlocks, type FoundBlock } from './families/find-blocks';
+import { blocksCheckCost, checkFoundBlocks, fuseFoundBlocks, type BlockCheck } from './families/fuse-blocks';
+import type { FamilyId } from './families/block';
+import { WeightsError } from './core/errors';
+import { quoted } from './core/printable';
+import { readTorchCheckpoint } from './io/pytorch';
+import type { Tensor as WeightTensor } from './core/tensor';
 
 /**
  * Runs an ONNX file on one float32 input and returns its first output's values. The CLI passes
@@ -86,6 +93,17 @@ export type Recognised =
 			unusedKeys: string[];
 	  }
 	| {
+			/** Blocks of the reparameterization families found inside any state dict (any prefix), fused in place. */
+			kind: 'blocks';
+			format: 'safetensors' | 'pytorch';
+			found: string | null;
+			/** Blocks per family, largest count first. */
+			counts: { family: FamilyId; name: string; blocks: number }[];
+			blocks: number;
+			/** Tensors that belong to no block, written out as they are. */
+			passedThrough: number;
+	  }
+	| {
 			kind: 'onnx';
 			format: 'onnx';
 			input: string;
@@ -125,6 +143,8 @@ export type FuseFileResult =
 			original: Uint8Array | null;
 			/** The fused state dict when `alsoSafetensors` asked for it beside an ONNX output; else null. */
 			safetensors: Uint8Array | null;
+			/** Blocks found in a state dict: each block's own check (`check` is then the worst of them). */
+			blockChecks?: BlockCheck[];
 	  }
 	| { status: 'nothing-to-fuse'; recognised: Recognised; summary: string };
 
@@ -172,11 +192,27 @@ function problemOf(original: Float32Array, fused: Float32Array, maxDelta: number
  */
 export async function fuseNetworkFile(bytes: Uint8Array, options: FuseFileOptions): Promise<FuseFileResult> {
 	options.onStage?.('parse');
-	if (sniffWeightsFormat(bytes) === 'safetensors') {
-		// read once: RepVGG's keys go to the families' fuser, everything else is a MobileOne checkpoint as before
-		const st = readSafetensors(bytes);
-		if (looksLikeRepVGG(st.tensors.keys())) return fuseRepVGGFile(st, options);
-		return fuseCheckpoint('safetensors', checkpointFromTensors(st), null, options);
+	const sniffed = sniffWeightsFormat(bytes);
+	if (sniffed === 'safetensors' || sniffed === 'pytorch-zip' || sniffed === 'pytorch-legacy') {
+		// read once: a whole RepVGG or MobileOne network as before; any other state dict is searched for family blocks
+		const torch = sniffed === 'safetensors' ? null : readTorchCheckpoint(bytes);
+		const st = torch ? { tensors: torch.tensors, ignored: torch.ignored, metadata: {} as Record<string, string> } : readSafetensors(bytes);
+		const format = torch ? 'pytorch' : 'safetensors';
+		const found = torch ? torch.found : null;
+		// (a whole RepVGG saved by torch.save is fused block by block below, to the same rbr_reparam keys)
+		if (format === 'safetensors' && isWholeRepVGG(st.tensors.keys())) return fuseRepVGGFile(st, options);
+		let ck: CheckpointFile['checkpoint'];
+		try {
+			ck = checkpointFromTensors(st);
+		} catch (e) {
+			// not a MobileOne network: its keys may still hold blocks of the families, under any prefix
+			if (!(e instanceof WeightsError) || e.code !== 'not-mobileone') throw e;
+			const blocks = findFamilyBlocks(st.tensors);
+			if (blocks.length === 0)
+				throw new WeightsError('not-mobileone', `${e.message}; nor does it hold blocks of RepVGG, ACNet, DBB, RepViT, FastViT or PP-LCNetV3 under their original key names`);
+			return fuseBlocksFile(st.tensors, blocks, format, found, options);
+		}
+		return fuseCheckpoint(format, ck, found, options);
 	}
 	const file = readNetworkFile(bytes);
 	if (file.kind === 'checkpoint') return fuseCheckpoint(file.format, file.checkpoint, file.found, options);
@@ -295,6 +331,75 @@ function fuseRepVGGFile(st: SafetensorsFile, options: FuseFileOptions): FuseFile
 		original: null,
 		safetensors: null
 	};
+}
+
+/** "12 × Diverse Branch Block, 4 × ACNet": what a state dict of family blocks held. */
+export function describeBlockCounts(counts: Extract<Recognised, { kind: 'blocks' }>['counts']): string {
+	return counts.map((c) => `${formatInt(c.blocks)} × ${c.name}`).join(', ');
+}
+
+/** Strides are not in the weights; these linear merges do not depend on them. Said wherever a block check is shown. */
+export const BLOCK_STRIDE_NOTE = 'strides are not stored in weights: each block was checked at stride 1 (2 where in = out but the identity branch is absent), and the fused tensors are the same for any stride';
+
+/**
+ * Family blocks inside any state dict, fused in place (all other keys untouched) and checked block by
+ * block in the engine. Safetensors out only: without a whole network, there is no graph to build.
+ */
+function fuseBlocksFile(tensors: Map<string, WeightTensor>, blocks: FoundBlock[], format: 'safetensors' | 'pytorch', found: string | null, options: FuseFileOptions): FuseFileResult {
+	const counts = countByFamily(blocks);
+	const owned = new Set(blocks.flatMap((b) => b.keys));
+	const recognised: Recognised = { kind: 'blocks', format, found, counts, blocks: blocks.length, passedThrough: [...tensors.keys()].filter((k) => !owned.has(k)).length };
+	if (options.out !== 'safetensors')
+		throw new FuseError(
+			'usage',
+			`this state dict holds ${describeBlockCounts(counts)} blocks but no whole network this tool can build as ONNX; fuse it to safetensors (npm run fuse -- IN OUT.safetensors), which replaces each block by its fused conv in place`
+		);
+	checkWeightValues(tensors);
+	const side = options.size || 8;
+	const cost = blocksCheckCost(tensors, blocks, side);
+	if (cost > MAX_CHECK_MACS)
+		throw new FuseError('check-too-large', `checking these ${formatInt(blocks.length)} blocks at ${side}×${side} would take ${(cost / 1e9).toFixed(0)} G multiply-adds, more than this tool spends (${MAX_CHECK_MACS / 1e9} G); pass a smaller --size`);
+
+	options.onStage?.('fuse');
+	const t0 = performance.now();
+	const fused = fuseFoundBlocks(tensors, blocks);
+	const fuseMs = performance.now() - t0;
+	options.onStage?.('check');
+	const blockChecks = checkFoundBlocks(tensors, blocks, options.seed, side);
+	const worst = blockChecks.reduce((a, b) => (b.maxDelta / (b.maxOutput || 1) > a.maxDelta / (a.maxOutput || 1) || !b.agrees ? b : a));
+	const worstBlock = blocks[blockChecks.indexOf(worst)];
+	const check: FileCheck = { by: 'engine', input: worst.block || 'input', shape: [1, worstBlock.geometry.cin, side, side], seed: options.seed, maxDelta: worst.maxDelta, maxOutput: worst.maxOutput, cost };
+	const bad = blockChecks.find((c) => !c.agrees);
+	if (bad)
+		throw new FuseError(
+			'check-failed',
+			`nothing written: the fused ${bad.family} block ${quotedBlock(bad.block)} differs from its train-time form by ${formatDelta(bad.maxDelta, 3)} (max |y| = ${formatValue(bad.maxOutput)})`,
+			check
+		);
+	options.onStage?.('write');
+	const trainable = (k: string) => !/running_(mean|var)$/.test(k);
+	const count = (m: Map<string, WeightTensor>) => [...m].reduce((n, [k, t]) => n + (trainable(k) ? t.data.length : 0), 0);
+	const convs = blocks.reduce((n, b) => n + b.keys.filter((k) => tensors.get(k)?.shape.length === 4).length, 0);
+	const modules = new Set(blocks.flatMap((b) => b.keys.map((k) => k.replace(/\.[^.]+$/, '')))).size;
+	return {
+		status: 'fused',
+		recognised,
+		summary: `fused ${describeBlockCounts(counts)} blocks in place: ${formatInt(convs)} convs into ${formatInt(blocks.length)}`,
+		branches: { before: convs, after: blocks.length },
+		operators: { before: modules, after: blocks.length },
+		parameters: { before: count(tensors), after: count(fused) },
+		fuseMs,
+		check,
+		out: 'safetensors',
+		bytes: writeSafetensors(fused, options.metadata ?? {}),
+		original: null,
+		safetensors: null,
+		blockChecks
+	};
+}
+
+function quotedBlock(name: string): string {
+	return name ? quoted(name) : '(the whole file)';
 }
 
 /** Runs the original and the fused ONNX on one input through the injected runtime; throws FuseError unless they agree. */

@@ -9,11 +9,10 @@
 import { directConv } from '../reparam/direct-conv';
 import { scaleKernel } from '../reparam/scale-kernel';
 import type { BlockGeometry, FamilyBlock } from './block';
-import { affineOf, applyBatchNorm, asImage, bnKeys, bnOf, convOf, sumOf, syntheticStateDict, tensorOf } from './ops';
+import { affineOf, applyBatchNorm, asImage, bnOf, convOf, hasIdentityBranch, repBranchKeys, sumOf, syntheticStateDict, tensorOf } from './ops';
 import { StepLog } from './steps';
 
 const branchesOf = (g: BlockGeometry) => g.branches ?? 1;
-const hasIdentity = (g: BlockGeometry) => g.cin === g.cout && g.stride === 1;
 
 export const learnableRep: FamilyBlock = {
 	id: 'learnable-rep',
@@ -26,12 +25,8 @@ export const learnableRep: FamilyBlock = {
 		return null;
 	},
 	keys(g) {
-		const cpg = g.cin / g.groups;
-		const K = g.kernel;
 		return [
-			...Array.from({ length: branchesOf(g) }, (_, i) => [{ key: `conv_kxk.${i}.conv.weight`, shape: [g.cout, cpg, K, K] }, ...bnKeys(`conv_kxk.${i}.bn`, g.cout)]).flat(),
-			...(K > 1 ? [{ key: 'conv_1x1.conv.weight', shape: [g.cout, cpg, 1, 1] }, ...bnKeys('conv_1x1.bn', g.cout)] : []),
-			...(hasIdentity(g) ? bnKeys('identity', g.cin) : []),
+			...repBranchKeys(g, { conv: (i) => `conv_kxk.${i}`, scale: 'conv_1x1', identity: 'identity' }),
 			{ key: 'lab.scale', shape: [1] },
 			{ key: 'lab.bias', shape: [1] }
 		];
@@ -46,7 +41,7 @@ export const learnableRep: FamilyBlock = {
 		const input = asImage(x);
 		const outs = Array.from({ length: branchesOf(g) }, (_, i) => applyBatchNorm(directConv(input, convOf(sd, `conv_kxk.${i}.conv.weight`, g.groups), { stride: g.stride }), bnOf(sd, `conv_kxk.${i}.bn`)));
 		if (g.kernel > 1) outs.push(applyBatchNorm(directConv(input, convOf(sd, 'conv_1x1.conv.weight', g.groups), { stride: g.stride }), bnOf(sd, 'conv_1x1.bn')));
-		if (hasIdentity(g)) outs.push(applyBatchNorm(input, bnOf(sd, 'identity')));
+		if (hasIdentityBranch(g)) outs.push(applyBatchNorm(input, bnOf(sd, 'identity')));
 		return affineOf(sumOf(...outs), tensorOf(sd, 'lab.scale').data, tensorOf(sd, 'lab.bias').data);
 	},
 	fuse(g, sd) {
@@ -58,7 +53,7 @@ export const learnableRep: FamilyBlock = {
 			terms.push(log.convBn('conv_1x1', convOf(sd, 'conv_1x1.conv.weight', g.groups), bnOf(sd, 'conv_1x1.bn'), K));
 			labels.push('conv_1x1');
 		}
-		if (hasIdentity(g)) {
+		if (hasIdentityBranch(g)) {
 			terms.push(log.identity('identity', g.cin, g.groups, K, bnOf(sd, 'identity')));
 			labels.push('identity');
 		}

@@ -7,11 +7,10 @@
 import { directConv } from '../reparam/direct-conv';
 import { branchModule, convBranch, REPARAM_MODULE, SCALE_BRANCH, SKIP_BRANCH } from '../mobileone/keys';
 import type { BlockGeometry, FamilyBlock } from './block';
-import { applyBatchNorm, asImage, bnKeys, bnOf, convOf, sumOf, syntheticStateDict } from './ops';
+import { applyBatchNorm, asImage, bnOf, convOf, hasIdentityBranch, repBranchKeys, sumOf, syntheticStateDict } from './ops';
 import { StepLog } from './steps';
 
 const branchesOf = (g: BlockGeometry) => g.branches ?? 1;
-const hasSkip = (g: BlockGeometry) => g.cin === g.cout && g.stride === 1;
 const conv = (i: number) => branchModule(convBranch(i));
 const SCALE = branchModule(SCALE_BRANCH);
 const SKIP = branchModule(SKIP_BRANCH);
@@ -27,13 +26,7 @@ export const mobileoneBlock: FamilyBlock = {
 		return null;
 	},
 	keys(g) {
-		const cpg = g.cin / g.groups;
-		const K = g.kernel;
-		return [
-			...Array.from({ length: branchesOf(g) }, (_, i) => [{ key: `${conv(i)}.conv.weight`, shape: [g.cout, cpg, K, K] }, ...bnKeys(`${conv(i)}.bn`, g.cout)]).flat(),
-			...(K > 1 ? [{ key: `${SCALE}.conv.weight`, shape: [g.cout, cpg, 1, 1] }, ...bnKeys(`${SCALE}.bn`, g.cout)] : []),
-			...(hasSkip(g) ? bnKeys(SKIP, g.cin) : [])
-		];
+		return repBranchKeys(g, { conv, scale: SCALE, identity: SKIP });
 	},
 	synthetic(g, seed) {
 		return syntheticStateDict(this.keys(g), seed);
@@ -43,7 +36,7 @@ export const mobileoneBlock: FamilyBlock = {
 		const run = (m: string) => applyBatchNorm(directConv(input, convOf(sd, `${m}.conv.weight`, g.groups), { stride: g.stride }), bnOf(sd, `${m}.bn`));
 		const outs = Array.from({ length: branchesOf(g) }, (_, i) => run(conv(i)));
 		if (g.kernel > 1) outs.push(run(SCALE));
-		if (hasSkip(g)) outs.push(applyBatchNorm(input, bnOf(sd, SKIP)));
+		if (hasIdentityBranch(g)) outs.push(applyBatchNorm(input, bnOf(sd, SKIP)));
 		return sumOf(...outs);
 	},
 	fuse(g, sd) {
@@ -54,7 +47,7 @@ export const mobileoneBlock: FamilyBlock = {
 			terms.push(log.convBn(SCALE, convOf(sd, `${SCALE}.conv.weight`, g.groups), bnOf(sd, `${SCALE}.bn`), g.kernel));
 			labels.push(SCALE);
 		}
-		if (hasSkip(g)) {
+		if (hasIdentityBranch(g)) {
 			terms.push(log.identity(SKIP, g.cin, g.groups, g.kernel, bnOf(sd, SKIP)));
 			labels.push(SKIP);
 		}

@@ -7,7 +7,7 @@ import { seededNormal, seededRandom } from '../core/random';
 import type { Tensor, Tensor64 } from '../core/tensor';
 import type { BatchNorm } from '../reparam/batch-norm';
 import { fromTensor, type ConvKernel } from '../reparam/conv-kernel';
-import type { StateDict } from './block';
+import type { BlockGeometry, StateDict } from './block';
 
 /** PyTorch's default BatchNorm ε, used by every family here. */
 export const BN_EPS = 1e-5;
@@ -32,6 +32,25 @@ export function bnOf(sd: StateDict, prefix: string): BatchNorm {
 export function bnKeys(prefix: string, channels: number): { key: string; shape: number[] }[] {
 	const p = prefix ? `${prefix}.` : '';
 	return ['weight', 'bias', 'running_mean', 'running_var'].map((n) => ({ key: `${p}${n}`, shape: [channels] }));
+}
+
+/** A BN-only identity branch exists when the block keeps its shape: in = out channels, stride 1. */
+export const hasIdentityBranch = (g: BlockGeometry): boolean => g.cin === g.cout && g.stride === 1;
+
+/**
+ * The keys of a block built like MobileOne's and PP-LCNetV3's: k K×K conv-BN branches, a 1×1
+ * conv-BN (when K > 1) and a BN-only identity (when in = out and stride 1), in that order, under the
+ * family's module names for the i-th branch, the 1×1 one and the identity.
+ */
+export function repBranchKeys(g: BlockGeometry, names: { conv: (i: number) => string; scale: string; identity: string }): { key: string; shape: number[] }[] {
+	const cpg = g.cin / g.groups;
+	const K = g.kernel;
+	const convBn = (m: string, k: number) => [{ key: `${m}.conv.weight`, shape: [g.cout, cpg, k, k] }, ...bnKeys(`${m}.bn`, g.cout)];
+	return [
+		...Array.from({ length: g.branches ?? 1 }, (_, i) => convBn(names.conv(i), K)).flat(),
+		...(K > 1 ? convBn(names.scale, 1) : []),
+		...(hasIdentityBranch(g) ? bnKeys(names.identity, g.cin) : [])
+	];
 }
 
 /**

@@ -41,10 +41,18 @@ export interface RepVGGNetwork {
 	unusedKeys: string[];
 }
 
-/** True when the keys are RepVGG's (train-time or fused). */
-export function looksLikeRepVGG(keys: Iterable<string>): boolean {
-	for (const k of keys) if (BLOCK_KEY.test(k)) return true;
-	return false;
+/**
+ * True when the keys are a whole RepVGG network's (train-time or fused): a `stage0` block and the
+ * classifier. RepVGG blocks inside other networks are found by `find-blocks.ts` instead.
+ */
+export function isWholeRepVGG(keys: Iterable<string>): boolean {
+	let stem = false;
+	let linear = false;
+	for (const k of keys) {
+		if (k === 'stage0.rbr_dense.conv.weight' || k === 'stage0.rbr_reparam.weight') stem = true;
+		if (k === 'linear.weight') linear = true;
+	}
+	return stem && linear;
 }
 
 function order(name: string): [number, number] {
