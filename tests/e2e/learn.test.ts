@@ -57,9 +57,18 @@ async function open(path: string, viewport = { width: 1280, height: 900 }): Prom
 	await page.setViewportSize(viewport);
 	const watch = watchPage(page);
 	opened.push({ page, watch, path });
-	// a same-origin page that loads no model, to set the student up before the lesson starts
-	await page.goto(server.url + '/learn/notes');
-	await page.evaluate(([key, value]) => localStorage.setItem(key, value), [PROGRESS_KEY, serializeProgress({ seed: SEED, chapters: {} })]);
+	// The student is set up before the lesson's first script runs, once per tab (a reload keeps
+	// their answers). Not by visiting another page of the site first: leaving a page right after
+	// its load event aborts SvelteKit's fetch of the root error node (nodes/1), which start()
+	// requests only once the page's own modules have run, after `load` on a busy machine.
+	await page.addInitScript(
+		([key, value]) => {
+			if (sessionStorage.getItem('e2e-student') !== null) return;
+			sessionStorage.setItem('e2e-student', '1');
+			localStorage.setItem(key, value);
+		},
+		[PROGRESS_KEY, serializeProgress({ seed: SEED, chapters: {} })]
+	);
 	await page.goto(server.url + path);
 	return page;
 }
