@@ -18,6 +18,7 @@ import { CHAPTERS, UI } from '../../src/ui/learn/text';
 import { CHAPTER_SLUGS, SLIDES } from '../../src/ui/learn/url';
 import { launchBrowser, seriousAxeViolations, startStaticServer, watchPage, type LaunchedBrowser, type PageWatch, type StaticServer } from '../../scripts/lib/browser-harness';
 import { checkAndClosePages } from '../helpers/opened-pages';
+import { measureSlide } from '../helpers/slide-fit';
 
 const SHOTS = 'test-results/screenshots';
 const SEED = 4242;
@@ -57,9 +58,18 @@ async function open(path: string, viewport = { width: 1280, height: 900 }): Prom
 	await page.setViewportSize(viewport);
 	const watch = watchPage(page);
 	opened.push({ page, watch, path });
-	// a same-origin page that loads no model, to set the student up before the lesson starts
-	await page.goto(server.url + '/learn/notes');
-	await page.evaluate(([key, value]) => localStorage.setItem(key, value), [PROGRESS_KEY, serializeProgress({ seed: SEED, chapters: {} })]);
+	// The student is set up before the lesson's first script runs, once per tab (a reload keeps
+	// their answers). Not by visiting another page of the site first: leaving a page right after
+	// its load event aborts SvelteKit's fetch of the root error node (nodes/1), which start()
+	// requests only once the page's own modules have run, after `load` on a busy machine.
+	await page.addInitScript(
+		([key, value]) => {
+			if (sessionStorage.getItem('e2e-student') !== null) return;
+			sessionStorage.setItem('e2e-student', '1');
+			localStorage.setItem(key, value);
+		},
+		[PROGRESS_KEY, serializeProgress({ seed: SEED, chapters: {} })]
+	);
 	await page.goto(server.url + path);
 	return page;
 }
@@ -177,6 +187,8 @@ describe('guided lesson', () => {
 
 describe('presenter mode', () => {
 	const LONG = 600_000;
+	/** Figure slides still shrunk below 24 px digits to fit (their figures need splitting over two slides). */
+	const STILL_DENSE = new Set<ChapterId>([1]);
 	test('keys move between slides, each slide has its URL, Esc leaves; the notes window follows', async () => {
 		const page = await open(href(1, '?present&slide=1'), { width: 1920, height: 1080 });
 		const notes = await browser.context.newPage();
@@ -214,7 +226,6 @@ describe('presenter mode', () => {
 		test(`every slide fits ${viewport.width}×${viewport.height}${viewport.width === 1920 ? ' with body text ≥ 28 px' : ''}`, { timeout: LONG }, async () => {
 			const page = await open(href(1, '?present&slide=1'), viewport);
 			await page.locator('.present').waitFor();
-			await questionReady(page).catch(() => undefined);
 			for (const id of CHAPTER_IDS) {
 				for (let slide = 1; slide <= SLIDES.length; slide++) {
 					// the next key only once this slide's requests are done: a navigation on top of a loading one aborts them
@@ -224,20 +235,14 @@ describe('presenter mode', () => {
 					if (SLIDES[slide - 1] === 'figure') await page.locator('.lesson-figure').waitFor();
 					if (SLIDES[slide - 1] === 'question') await questionReady(page);
 					await page.waitForTimeout(150); // the figure slide's fit runs on the next frame
-					const fit = await page.evaluate(() => {
-						const box = document.querySelector('.present .slide') as HTMLElement;
-						const inner = box.firstElementChild as HTMLElement;
-						const zoom = Number(inner.style.zoom || 1);
-						const sizes = [...box.querySelectorAll('p.idea, dd, dt, .prompt')].map((e) => parseFloat(getComputedStyle(e).fontSize) * zoom);
-						return {
-							fitsY: inner.getBoundingClientRect().bottom <= box.getBoundingClientRect().bottom + 1,
-							fitsX: document.documentElement.scrollWidth <= window.innerWidth && inner.scrollWidth * zoom <= box.clientWidth + 1,
-							smallest: sizes.length ? Math.min(...sizes) : Infinity
-						};
-					});
+					const fit = await measureSlide(page);
 					expect(fit.fitsY, `chapter ${id} slide ${slide} fits vertically`).toBe(true);
 					expect(fit.fitsX, `chapter ${id} slide ${slide} fits horizontally`).toBe(true);
-					if (viewport.width === 1920) expect(fit.smallest, `chapter ${id} slide ${slide} body text`).toBeGreaterThanOrEqual(28);
+					if (viewport.width === 1920) {
+						expect(fit.smallestText, `chapter ${id} slide ${slide} body text`).toBeGreaterThanOrEqual(28);
+						if (SLIDES[slide - 1] === 'figure' && !STILL_DENSE.has(id))
+							expect(fit.smallestNumber, `chapter ${id} figure: smallest number "${fit.smallestNumberText}"`).toBeGreaterThanOrEqual(24);
+					}
 					await page.screenshot({ path: `${SHOTS}/present-${viewport.width}-ch${id}-${slide}.png` });
 				}
 			}

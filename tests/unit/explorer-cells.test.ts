@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cellLabels, MIN_LABEL_PX, MONO_ADVANCE } from '../../src/ui/explorer/cells';
+import { SLIDE_CELL } from '../../src/ui/shared/presenting';
 
 describe('heatmap cell labels', () => {
 	const values = [-0.0413, -0.0127, 0.0013, 0.25, -1.2e-5, 0.5, 0, 3.1, -0.9];
@@ -21,5 +22,12 @@ describe('heatmap cell labels', () => {
 		const l = cellLabels([-0.0413, -0.0127, 0.0013], 30);
 		// "-0.041" at 9 px was 32 px wide in a 29 px cell; now a shorter label or a smaller font, or none
 		if (l) for (const t of l.texts) expect(t.length * MONO_ADVANCE * l.fontPx).toBeLessThanOrEqual(29);
+	});
+
+	it('a slide’s cells get labels readable from the back of a room (≥ 24 px), still inside their cells', () => {
+		const l = cellLabels(values, SLIDE_CELL);
+		expect(l).not.toBeNull();
+		expect(l!.fontPx).toBeGreaterThanOrEqual(24);
+		for (const t of l!.texts) expect(t.length * MONO_ADVANCE * l!.fontPx).toBeLessThanOrEqual(SLIDE_CELL - 1);
 	});
 });

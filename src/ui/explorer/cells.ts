@@ -19,7 +19,8 @@ export interface CellLabels {
 
 export function cellLabels(values: ArrayLike<number>, side: number): CellLabels | null {
 	const room = side - 1 - 2 * INSET;
-	const largest = side < 34 ? 9 : 11;
+	// Bigger cells (a slide's) get bigger labels: a quarter of the side, which leaves room for five characters.
+	const largest = side < 34 ? 9 : Math.max(11, Math.floor(side / 4));
 	for (const digits of [2, 1]) {
 		const texts = Array.from(values, (v) => formatValue(v, digits));
 		const chars = Math.max(...texts.map((t) => t.length));
