@@ -33,6 +33,11 @@ export interface LabelledStep {
 export interface ExprValue extends PlacedGeometry {
 	k: ConvKernel;
 	label: string;
+	/**
+	 * After a zero Pad: the added border, and what it holds per channel as a pair with zero weights,
+	 * carried through the same scale and BN steps as the kernel (so pad(y − v) + v holds v there).
+	 */
+	border?: { pads: [number, number, number, number]; k: ConvKernel };
 }
 
 export interface EvalContext {
@@ -69,11 +74,24 @@ function record<T extends ReparamStep>(ctx: EvalContext, label: string, step: T)
 	return step;
 }
 
+/**
+ * The border holds the bias when both agree to float32 precision: the file computed its pad values
+ * in float32 (PyTorch's BNAndPadLayer), the algebra folds the BN in float64.
+ */
+function sameBias(border: Float64Array, bias: Float64Array): boolean {
+	const scale = Math.max(1, ...Array.from(bias, Math.abs));
+	return border.every((v, i) => Math.abs(v - bias[i]) <= 4e-7 * scale);
+}
+
 /** A kernel read after `inner`: composed with it when that is exact, else the reason. */
 function afterInner(ctx: EvalContext, inner: ExprValue, second: () => ConvKernel, label: string, pads: readonly number[]): ConvKernel | string {
 	if (inner.kernel[0] !== 1 || inner.kernel[1] !== 1 || inner.strides.some((s) => s !== 1) || inner.pads.some((p) => p !== 0))
 		return `${label} reads a ${inner.kernel.join('×')} result of ${inner.label} with stride [${inner.strides}]: only a 1×1 with stride 1 and no padding before it merges exactly`;
-	if (pads.some((p) => p > 0) && inner.k.bias.some((b) => b !== 0))
+	if (inner.border) {
+		if (pads.some((p) => p > 0)) return `${label} pads again what ${inner.label} already padded`;
+		if (!sameBias(inner.border.k.bias, inner.k.bias))
+			return `${label} reads a border that does not hold what ${inner.label} outputs for a zero input, so one merged conv would differ on the border pixels`;
+	} else if (pads.some((p) => p > 0) && inner.k.bias.some((b) => b !== 0))
 		return `${label} pads with zeros what ${inner.label} outputs with a bias, so one merged conv would differ on the border pixels (DBB pads that gap with the bias instead)`;
 	const b = second();
 	const big = tooLarge(ctx, b.shape[0] * inner.k.shape[1] * b.shape[2] * b.shape[3]);
@@ -101,7 +119,7 @@ function convValue(e: Extract<LinearExpr, { op: 'conv' }>, ctx: EvalContext): Ex
 	if (typeof inner === 'string') return inner;
 	const composed = afterInner(ctx, inner, () => k, label, e.pads);
 	if (typeof composed === 'string') return composed;
-	return { ...geometry, kernel: [composed.shape[2], composed.shape[3]], k: composed };
+	return { ...geometry, pads: inner.border?.pads ?? e.pads, kernel: [composed.shape[2], composed.shape[3]], k: composed };
 }
 
 function avgPoolValue(e: Extract<LinearExpr, { op: 'avgpool' }>, channels: number, ctx: EvalContext): ExprValue | string {
@@ -125,29 +143,39 @@ function avgPoolValue(e: Extract<LinearExpr, { op: 'avgpool' }>, channels: numbe
 	if (typeof pool === 'string') return `${label}: ${pool}`;
 	const composed = afterInner(ctx, inner, () => record(ctx, label, pool).output, label, e.pads);
 	if (typeof composed === 'string') return composed;
-	return { ...geometry, k: composed };
+	return { ...geometry, pads: inner.border?.pads ?? e.pads, k: composed };
 }
 
 function affineValue(e: Extract<LinearExpr, { op: 'affine' }>, channels: number, ctx: EvalContext): ExprValue | string {
 	const v = evaluate(e.of, channels, ctx);
 	if (typeof v === 'string') return v;
 	const label = name(e.node);
-	const step = attempt(() => {
-		if (e.role === 'bn') return foldBatchNorm(v.k, e.bn!, e.of.op === 'sum' ? 'after-sum' : 'branch');
-		if (e.role === 'mul') return scaleKernel(v.k, e.factor!);
-		if (e.role === 'neg') return scaleKernel(v.k, -1);
-		const shift = e.shift!;
-		if (e.role === 'add') return scaleKernel(v.k, 1, shift);
-		// x − c is x + (−c); c − x is −x + c.
-		return e.role === 'sub' ? scaleKernel(v.k, 1, shift.map((c) => -c)) : scaleKernel(v.k, -1, shift);
-	});
+	const apply = (k: ConvKernel) =>
+		attempt(() => {
+			if (e.role === 'bn') return foldBatchNorm(k, e.bn!, e.of.op === 'sum' ? 'after-sum' : 'branch');
+			if (e.role === 'mul') return scaleKernel(k, e.factor!);
+			if (e.role === 'neg') return scaleKernel(k, -1);
+			const shift = e.shift!;
+			if (e.role === 'add') return scaleKernel(k, 1, shift);
+			// x − c is x + (−c); c − x is −x + c.
+			return e.role === 'sub' ? scaleKernel(k, 1, shift.map((c) => -c)) : scaleKernel(k, -1, shift);
+		});
+	const step = apply(v.k);
 	if (typeof step === 'string') return `${label}: ${step}`;
-	return { ...v, k: record(ctx, label, step).output, label };
+	let border = v.border;
+	if (border) {
+		const moved = apply(border.k);
+		if (typeof moved === 'string') return `${label}: ${moved}`;
+		border = { pads: border.pads, k: moved.output };
+	}
+	return { ...v, k: record(ctx, label, step).output, label, ...(border ? { border } : {}) };
 }
 
 /** Σ sign·term as one value: each placed in the merged kernel (`pad` steps), then added. */
 export function sumValues(terms: { sign: 1 | -1; value: ExprValue }[], ctx: EvalContext, label: string): ExprValue | string {
 	const values: ExprValue[] = [];
+	const padded = terms.find((t) => t.value.border);
+	if (padded) return `${padded.value.label} is padded, and a padded tensor is summed as it is`;
 	for (const { sign, value } of terms) {
 		if (sign === 1) values.push(value);
 		else {
@@ -193,6 +221,15 @@ export function evaluate(e: LinearExpr, channels: number, ctx: EvalContext): Exp
 		}
 		case 'identity':
 			return evaluate(e.of, channels, ctx);
+		case 'pad': {
+			const v = evaluate(e.of, channels, ctx);
+			if (typeof v === 'string') return v;
+			if (v.border) return `${name(e.node)} pads what is already padded`;
+			if (v.kernel[0] !== 1 || v.kernel[1] !== 1 || v.strides.some((s) => s !== 1) || v.pads.some((p) => p !== 0))
+				return `${name(e.node)} pads the result of a ${v.kernel.join('×')} conv with stride [${v.strides}]: only a padded 1×1 result is merged`;
+			const c = v.k.shape[0];
+			return { ...v, border: { pads: e.pads, k: { shape: [c, 1, 1, 1], groups: 1, weight: new Float64Array(c), bias: new Float64Array(c) } } };
+		}
 		case 'conv':
 			return convValue(e, ctx);
 		case 'avgpool':

@@ -24,6 +24,8 @@ export type LinearExpr =
 	| { op: 'avgpool'; node: ModelNode; size: [number, number]; strides: [number, number]; pads: [number, number, number, number]; padNode: ModelNode | null; of: LinearExpr }
 	| { op: 'affine'; node: ModelNode; role: AffineRole; bn: BatchNorm | null; factor: ChannelConstant | null; shift: ChannelConstant | null; of: LinearExpr }
 	| { op: 'identity'; node: ModelNode; of: LinearExpr }
+	/** Zeros around the spatial axes, not directly read by a Conv or AveragePool (DBB's gap: pad(y − v) + v). */
+	| { op: 'pad'; node: ModelNode; pads: [number, number, number, number]; of: LinearExpr }
 	| { op: 'sum'; node: ModelNode; terms: { sign: 1 | -1; tensor: string; expr: LinearExpr }[] }
 	| { op: 'refused'; node: ModelNode; reason: string };
 
@@ -100,7 +102,7 @@ export function linearOperands(index: GraphIndex, node: ModelNode): string[] | n
 function descend(index: GraphIndex, tensor: string, reader: ModelNode): boolean {
 	const p = index.producer.get(tensor);
 	if (!p || !linearOperands(index, p)) return false;
-	if (p.opType === 'Pad') return false; // only as part of the Conv or AveragePool that reads it
+	if (p.opType === 'Pad' && !zeroPad(index, p)) return false;
 	if (!isShared(index, tensor)) return true;
 	// A shared Conv (or Conv → BN) output behind a sum or a BN: walked, so the plan can say why it stays.
 	return standard(p, 'Conv', 'BatchNormalization') && standard(reader, 'Sum', 'Add', 'Sub', 'BatchNormalization');
@@ -142,6 +144,8 @@ export function readExpr(index: GraphIndex, tensor: string, reader: ModelNode | 
 		}
 		case 'Identity':
 			return { op: 'identity', node: p, of: next(p.inputs[0]) };
+		case 'Pad':
+			return { op: 'pad', node: p, pads: zeroPad(index, p)!, of: next(p.inputs[0]) };
 		case 'Neg':
 			return { op: 'affine', node: p, role: 'neg', bn: null, factor: null, shift: null, of: next(p.inputs[0]) };
 		case 'Sum':

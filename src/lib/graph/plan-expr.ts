@@ -167,7 +167,12 @@ function strayWhy(index: GraphIndex, t: Term, input: string): string {
 	const other = exprInputs(t.expr).find((i) => i !== input) ?? t.tensor;
 	const p = index.producer.get(other);
 	const from = p ? `${p.opType} "${label(p)}"` : 'outside the graph';
-	const dbb = p?.opType === 'ScatterND' ? " (PyTorch's form of DBB's bias-padded gap, which the pass does not match)" : '';
+	const dbb =
+		p?.opType === 'ScatterND'
+			? " (PyTorch's slice assignments, as in DBB's bias-padded gap, which the pass does not match)"
+			: p?.opType === 'Pad' && p.inputs[1] && typeof index.integers(p.inputs[1]) === 'string'
+				? ' whose pads the graph computes from shapes at run time, so the pass cannot prove what its border holds (DBB\'s bias-padded gap as PyTorch exports it)'
+				: '';
 	return t.expr.op === 'input' ? `"${t.tensor}" comes from ${from}${dbb}` : `"${t.tensor}" reads "${other}", which comes from ${from}${dbb}`;
 }
 
@@ -235,6 +240,7 @@ export function planRoot(index: GraphIndex, root: ModelNode): ExprMerge | GroupR
 		if (value === '') value = sumValues(values, ctx, `"${label(root)}"`);
 	}
 	if (typeof value === 'string') return refuse(value);
+	if (value.border) return refuse(`${value.label} ends in a padded tensor, which no single Conv writes`);
 	if (value.k.shape[0] !== channels || value.k.groups !== first.group) return refuse(`the merged kernel has ${value.k.shape[0]} outputs in ${value.k.groups} groups, expected ${channels} in ${first.group}`);
 	const partial = strays.length ? `${strays.map(why).join('; ')}: ${strays.length === 1 ? 'it stays' : 'they stay'} outside the merged Conv and ${strays.length === 1 ? 'is' : 'are'} added to it` : undefined;
 	return {
