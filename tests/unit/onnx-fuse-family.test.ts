@@ -120,6 +120,30 @@ describe('the graph pass on each family, as exported', () => {
 		expect(only(summary).reason).toMatch(/border pixels/);
 	});
 
+	it.each([
+		{ label: 'holds the BN bias: merged', nudge: 0, merged: true },
+		{ label: 'holds something else: refused', nudge: 0.05, merged: false }
+	])('DBB BN-and-pad as pad(y − v) + v in front of an unpadded K×K, when the border $label', async ({ nudge, merged }) => {
+		const g = new Hand(3);
+		const [gamma, beta, mean, variance] = [[1.2, 0.7, 1.1], [0.3, -0.2, 0.5], [0.4, 0.1, -0.6], [0.8, 1.5, 0.6]];
+		const bn = g.op('BatchNormalization', 'bn1', [g.conv('conv1', 'x', [1, 1]), ...[gamma, beta, mean, variance].map((v, i) => g.constant(`bn1.${i}`, [3], v))]);
+		// v = β − μ·γ/√(σ²+ε), as BNAndPadLayer computes it (ε = 1e-5, the BatchNormalization default).
+		const v = gamma.map((t, c) => beta[c] - (mean[c] * t) / Math.sqrt(variance[c] + 1e-5) + nudge);
+		const shifted = g.op('Sub', 'sub', [bn, g.constant('v', [1, 3, 1, 1], v)]);
+		const padded = g.op('Pad', 'pad', [shifted, g.ints('pads', [0, 0, 1, 1, 0, 0, 1, 1])]);
+		const back = g.op('Add', 'back', [padded, g.constant('v2', [1, 3, 1, 1], v)]);
+		g.op('Add', 'y', [g.conv('conv2', back, [3, 3]), g.conv('origin', 'x', [3, 3], P1, true)]);
+		const m = g.model(['y'], 6);
+		const { model, summary } = fuseParallelBranches(m);
+		const group = only(summary);
+		expect(group.merged, group.reason).toBe(merged);
+		if (merged) {
+			expect(group.transforms).toEqual(['fold', 'sequential', 'scale']);
+			expect(opCounts(model)).toEqual({ Conv: 1 });
+		} else expect(group.reason).toMatch(/"conv2" reads a border that does not hold what "back" outputs for a zero input/);
+		await checkSame(m, model);
+	});
+
 	it('DBB average branch: zero Pad → AveragePool 3×3 → BN beside a 3×3 and a 1×1 → AveragePool (count_include_pad) → BN', async () => {
 		const g = new Hand(4);
 		const pooled = g.bn('avgbn', g.op('AveragePool', 'avg', [g.op('Pad', 'pad', ['x', g.ints('pads', [0, 0, 1, 1, 0, 0, 1, 1])])], { kernel_shape: [3, 3] }));

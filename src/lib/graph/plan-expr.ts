@@ -27,6 +27,13 @@ export function transformsOf(steps: LabelledStep[]): TransformName[] {
 	return TRANSFORM_ORDER.filter((t) => used.has(t));
 }
 
+/** What a merged group's report adds after its result, for the CLI and the page: transforms, then what stayed. */
+export function mergeNotes(g: Pick<GroupReport, 'merged' | 'transforms' | 'partial'>): string {
+	if (!g.merged) return '';
+	const used = g.transforms.length ? ` (${g.transforms.join(', ')})` : '';
+	return g.partial ? `${used}; ${g.partial}` : used;
+}
+
 export interface BranchReport {
 	/** `chain`: any other linear chain (a scale, a sequential conv, a pooling, a nested sum). */
 	kind: BranchKind | 'chain';
