@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { BLOCK_STRIDE_NOTE, describeBlockCounts, describeCheck, FuseError, fuseNetworkFile, type FuseFileResult } from '../src/lib/fuse-file';
 import type { BlockCheck } from '../src/lib/families/fuse-blocks';
 import { formatDelta, formatValue } from '../src/lib/format';
+import { mergeNotes } from '../src/lib/graph/plan-expr';
 import { DEFAULT_CHECK_SIZE } from '../src/lib/mobileone/verify';
 import { describeSpec, formatBytes, formatInt, intOption, nodeOnnxRunner, parseArgs, printReport, readInput, runCli, UsageError } from './cli';
 
@@ -52,7 +53,7 @@ function recognisedLines(inPath: string, size: number, r: FuseFileResult): [stri
 		];
 	const groups = rec.groups.slice(0, MAX_GROUP_LINES).map((g): [string, string] => {
 		const branches = g.branches.map((b) => (b.kernel ? `${b.kind} ${b.kernel.join('×')}` : b.kind)).join(' + ');
-		const outcome = g.merged ? `merged into one ${g.kernel?.join('×') ?? ''} conv` : `left as it is: ${g.reason}`;
+		const outcome = g.merged ? `merged into one ${g.kernel?.join('×') ?? ''} conv${mergeNotes(g)}` : `left as it is: ${g.reason}`;
 		return ['group', `"${g.output}" ← ${branches}: ${outcome}`];
 	});
 	if (rec.groups.length > MAX_GROUP_LINES) groups.push(['group', `… and ${formatInt(rec.groups.length - MAX_GROUP_LINES)} more`]);

@@ -41,6 +41,8 @@ describe('graphGroupSteps on our builder’s unfused graph (BatchNorms still in 
 	it('folds the BatchNorms the file holds, pads the 1×1 branch, writes the skip as an identity kernel', () => {
 		const dw = groups.find((g) => g.geometry.group > 1 && g.branches.some((b) => b.kind === 'bn'))!;
 		expect(dw).toBeDefined();
+		// The pass's report names the same transforms the steps show.
+		expect(dw.transforms).toEqual(['fold', 'identity', 'pad']);
 		const v = groupChannel(dw, 5);
 		expect(v.channel).toBe(5);
 		expect(v.square).toBe(true);

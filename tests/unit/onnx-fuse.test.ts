@@ -5,35 +5,17 @@ import { join } from 'node:path';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seededNormal } from '../../src/lib/core/random';
-import { maxAbs, maxAbsDiff, type Tensor } from '../../src/lib/core/tensor';
+import { maxAbs, maxAbsDiff } from '../../src/lib/core/tensor';
 import { fuseParallelBranches, type FuseSummary } from '../../src/lib/graph/fuse-branches';
 import { buildOnnx } from '../../src/lib/io/onnx/build';
 import { decodeOnnx } from '../../src/lib/io/onnx/decode';
 import { encodeOnnx } from '../../src/lib/io/onnx/encode';
-import { ATTRIBUTE_TYPE, float32Tensor, type ModelAttribute, type ModelNode, type ModelTensor, type OnnxModel } from '../../src/lib/io/onnx/model';
+import type { ModelNode, OnnxModel } from '../../src/lib/io/onnx/model';
 import { fuseModel } from '../../src/lib/mobileone/reparam';
 import { blocksOf, validateSpec, type MobileOneSpec } from '../../src/lib/mobileone/spec';
 import { randomInput, syntheticModel } from '../../src/lib/mobileone/synthetic';
+import { Hand, checkSame, opCounts, run } from '../helpers/onnx-hand';
 
-type Runtime = typeof ortNode | typeof ortWeb;
-
-async function run(ort: Runtime, bytes: Uint8Array, x: Tensor, input = 'input', output = 'logits'): Promise<Float32Array> {
-	// No graph optimisation: onnxruntime's own Conv+BN folding must not hide what the file holds.
-	const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled' });
-	try {
-		const result = await session.run({ [input]: new ort.Tensor('float32', x.data, [...x.shape]) });
-		return result[output].data as Float32Array;
-	} finally {
-		await session.release();
-	}
-}
-
-function opCounts(m: OnnxModel): Record<string, number> {
-	const counts: Record<string, number> = {};
-	for (const n of m.graph.nodes) counts[n.opType] = (counts[n.opType] ?? 0) + 1;
-	return counts;
-}
 
 /** Rewrites every n-input Sum as a chain of two-input Adds, as PyTorch's exporter writes `a + b + c`. */
 function sumsToAddChains(m: OnnxModel): OnnxModel {
@@ -139,65 +121,6 @@ describe('fuseParallelBranches on our own builder, Sum and Add-chain forms', () 
 
 // ————— hand-made graphs —————
 
-const normal = seededNormal(99);
-
-function weight(name: string, dims: number[]): ModelTensor {
-	return float32Tensor(name, dims, Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => 0.5 * normal()));
-}
-
-function attrs(a: Record<string, number | number[]>): ModelAttribute[] {
-	return Object.entries(a).map(([name, v]) => {
-		const base = { name, floats: [], ints: [], strings: [], tensors: [], graphs: [], extra: [] };
-		return typeof v === 'number' ? { ...base, type: ATTRIBUTE_TYPE.INT, i: v } : { ...base, type: ATTRIBUTE_TYPE.INTS, ints: v };
-	});
-}
-
-class Hand {
-	nodes: ModelNode[] = [];
-	inits: ModelTensor[] = [];
-	constructor(readonly channels: number) {}
-	conv(name: string, x: string, kernel: [number, number], a: Record<string, number | number[]> = {}, bias = false): string {
-		const group = (a.group as number | undefined) ?? 1;
-		this.inits.push(weight(`${name}.w`, [this.channels, this.channels / group, ...kernel]));
-		if (bias) this.inits.push(weight(`${name}.b`, [this.channels]));
-		this.nodes.push({ name, opType: 'Conv', inputs: [x, `${name}.w`, ...(bias ? [`${name}.b`] : [])], outputs: [name], attributes: attrs(a), extra: [] });
-		return name;
-	}
-	bn(name: string, x: string): string {
-		const c = this.channels;
-		const v = (suffix: string, f: () => number) => {
-			this.inits.push(float32Tensor(`${name}.${suffix}`, [c], Array.from({ length: c }, f)));
-			return `${name}.${suffix}`;
-		};
-		const inputs = [x, v('g', () => 1 + 0.3 * normal()), v('b', () => 0.2 * normal()), v('m', () => 0.3 * normal()), v('v', () => Math.exp(0.4 * normal()))];
-		this.nodes.push({ name, opType: 'BatchNormalization', inputs, outputs: [name], attributes: [{ name: 'epsilon', type: ATTRIBUTE_TYPE.FLOAT, f: 1e-3, floats: [], ints: [], strings: [], tensors: [], graphs: [], extra: [] }], extra: [] });
-		return name;
-	}
-	op(opType: string, name: string, inputs: string[]): string {
-		this.nodes.push({ name, opType, inputs, outputs: [name], attributes: [], extra: [] });
-		return name;
-	}
-	model(outputs: string[], size: number): OnnxModel {
-		const value = (name: string, shape: (number | string)[] | null) => ({ name, type: { kind: 'tensor' as const, elemType: 1, shape }, extra: [] });
-		return {
-			irVersion: 8,
-			opsetImport: [{ domain: '', version: 17 }],
-			producerName: 'hand',
-			graph: { name: 'hand', nodes: this.nodes, initializers: this.inits, inputs: [value('x', [1, this.channels, size, size])], outputs: outputs.map((o) => value(o, null)), valueInfo: [], extra: [] },
-			extra: []
-		};
-	}
-}
-
-async function checkSame(before: OnnxModel, after: OnnxModel, output = 'y'): Promise<void> {
-	const [, c, h, w] = (before.graph.inputs[0].type as { shape: number[] }).shape;
-	const x: Tensor = { shape: [1, c, h, w], data: Float32Array.from({ length: c * h * w }, () => normal()) };
-	const want = await run(ortNode, encodeOnnx(before), x, 'x', output);
-	const got = await run(ortNode, encodeOnnx(after), x, 'x', output);
-	expect(got.length).toBe(want.length);
-	expect(maxAbsDiff(got, want)).toBeLessThanOrEqual(1e-4 * maxAbs(want));
-}
-
 function only(summary: FuseSummary) {
 	expect(summary.groups).toHaveLength(1);
 	return summary.groups[0];
@@ -284,14 +207,29 @@ describe('fuseParallelBranches on hand-made graphs', () => {
 			reason: /different groups/
 		},
 		{
-			label: 'a branch that reads another tensor',
+			label: 'a branch that reads another tensor under a BN after the sum',
 			build: (g) => {
 				const r = g.op('Relu', 'r', ['x']);
-				return [g.op('Sum', 'y', [g.conv('a', 'x', [3, 3], { pads: [1, 1, 1, 1] }), g.conv('b', 'x', [1, 1]), g.conv('c', r, [1, 1])])];
+				return [g.bn('y', g.op('Sum', 's', [g.conv('a', 'x', [3, 3], { pads: [1, 1, 1, 1] }), g.conv('b', 'x', [1, 1]), g.conv('c', r, [1, 1])]))];
 			},
-			reason: /reads "r", not "x"/
+			reason: /"c" reads "r", which comes from Relu "r", not from "x", and it is not simply added/
 		}
 	];
+
+	it('merges the branches on the common input and adds one that reads another tensor, saying so', async () => {
+		const g = new Hand(4);
+		const r = g.op('Relu', 'r', ['x']);
+		g.op('Sum', 'y', [g.conv('a', 'x', [3, 3], { pads: [1, 1, 1, 1] }), g.conv('b', 'x', [1, 1]), g.conv('c', r, [1, 1])]);
+		const m = g.model(['y'], 8);
+		const { model, summary } = fuseParallelBranches(m);
+		const group = only(summary);
+		expect(group.merged).toBe(true);
+		expect(group.partial).toBe('"c" reads "r", which comes from Relu "r": it stays outside the merged Conv and is added to it');
+		expect(group.transforms).toEqual(['pad']);
+		expect(opCounts(model)).toEqual({ Relu: 1, Conv: 2, Sum: 1 });
+		expect(summary.message).toMatch(/merged 1 of 1 groups of parallel branches \(1 in part\)/);
+		await checkSame(m, model);
+	});
 
 	it.each(refusals)('leaves $label unmerged and says why', async ({ build, reason }) => {
 		const g = new Hand(4);

@@ -80,7 +80,7 @@ function pair(v: number[] | null, what: string): [number, number] | string {
 	return [v[0], v[1]];
 }
 
-function convParams(index: GraphIndex, node: ModelNode): ConvParams | string {
+export function convParams(index: GraphIndex, node: ModelNode): ConvParams | string {
 	const label = `Conv "${node.name}"`;
 	if (node.inputs.length < 2 || node.inputs.length > 3 || node.outputs.length !== 1) return `${label} has an unexpected number of inputs or outputs`;
 	const w = index.constant(node.inputs[1]);

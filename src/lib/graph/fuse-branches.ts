@@ -20,33 +20,13 @@ import {
 	type ModelTensor,
 	type OnnxModel
 } from '../io/onnx/model';
-import { branchShape, linearBranch, type BranchKind, type BranchShape, type LinearBranch } from './branches';
+import { branchShape, linearBranch, type BranchShape, type LinearBranch } from './branches';
 import { GraphIndex } from './graph-index';
 import { mergeKernels, type MergedConv } from './merge-kernels';
+import { planExpressions, type BranchReport, type ExprMerge, type GroupReport } from './plan-expr';
 import { sumTrees, type SumTree } from './sum-trees';
 
-export interface BranchReport {
-	kind: BranchKind;
-	/** The tensor the branch reads. */
-	input: string;
-	nodes: string[];
-	/** [kh, kw]; [1, 1] for BN-only and identity branches; null when the weight could not be read. */
-	kernel: [number, number] | null;
-}
-
-export interface GroupReport {
-	/** The sum's output tensor: the group's name, unchanged by the pass. */
-	output: string;
-	input: string;
-	sumNodes: string[];
-	branches: BranchReport[];
-	merged: boolean;
-	/** Why the group was left as it is. */
-	reason?: string;
-	/** The Conv that replaced the group, and its kernel. */
-	node?: string;
-	kernel?: [number, number];
-}
+export type { BranchReport, GroupReport, TransformName } from './plan-expr';
 
 export interface Counts {
 	before: number;
@@ -120,7 +100,8 @@ function planGroup(index: GraphIndex, tree: SumTree, terms = false): Merge | Gro
 		input,
 		sumNodes: tree.nodes.map(label),
 		branches: shapes.map((s, i) => branchReport(s, typeof linear[i] === 'string' ? null : (linear[i] as LinearBranch))),
-		merged: false
+		merged: false,
+		transforms: []
 	};
 	const refuse = (reason: string): GroupReport => ({ ...report, reason });
 
@@ -155,7 +136,7 @@ function planLone(index: GraphIndex, bn: ModelNode, taken: ReadonlySet<ModelNode
 	if (typeof branch === 'string') return null;
 	const conv = mergeKernels([branch], { terms });
 	if (typeof conv === 'string') return null;
-	const report: GroupReport = { output: shape.output, input: shape.input, sumNodes: [], branches: [branchReport(shape, branch)], merged: true, kernel: conv.kernel };
+	const report: GroupReport = { output: shape.output, input: shape.input, sumNodes: [], branches: [branchReport(shape, branch)], merged: true, kernel: conv.kernel, transforms: [] };
 	return { tree: { root: bn, nodes: [], operands: [shape.output] }, remove, conv, report, branches: [branch] };
 }
 
@@ -202,6 +183,35 @@ function mergedNode(m: Merge, input: string, names: Names, initializers: ModelTe
 	return node;
 }
 
+/** The Conv (and, for a partial merge, the Sum adding the branches that stay) replacing a group. */
+function exprNodesFor(m: ExprMerge, names: Names, initializers: ModelTensor[]): ModelNode[] {
+	const { value } = m;
+	const output = m.root.outputs[0];
+	const cout = value.k.shape[0];
+	const weight = names.fresh(`${output}.fused_weight`);
+	const bias = names.fresh(`${output}.fused_bias`);
+	initializers.push(float32Tensor(weight, [...value.k.shape], value.k.weight));
+	initializers.push(float32Tensor(bias, [cout], value.k.bias));
+	const convOut = m.strays.length ? names.fresh(`${output}.fused`) : output;
+	const conv: ModelNode = {
+		name: names.fresh(`${m.root.name || output}/fused_conv`),
+		opType: 'Conv',
+		inputs: [m.report.input, weight, bias],
+		outputs: [convOut],
+		attributes: [
+			intsAttr('dilations', [1, 1]),
+			intAttr('group', value.k.groups),
+			intsAttr('kernel_shape', value.kernel),
+			intsAttr('pads', value.pads),
+			intsAttr('strides', value.strides)
+		],
+		extra: []
+	};
+	m.report.node = conv.name;
+	if (!m.strays.length) return [conv];
+	return [conv, { name: names.fresh(`${m.root.name || output}/fused_sum`), opType: 'Sum', inputs: [convOut, ...m.strays], outputs: [output], attributes: [], extra: [] }];
+}
+
 /**
  * Removes constant plumbing (Identity/Constant nodes, initializers) that only fed removed nodes.
  * Only names the pass touched are considered, so dead code the file already had stays.
@@ -234,7 +244,8 @@ function dropOrphans(g: ModelGraph, nodes: ModelNode[], touched: Set<string>, in
 function message(groups: GroupReport[], nodes: Counts, parameters: Counts, convs: Counts): string {
 	if (groups.length === 0) return `already fused: ${formatInt(convs.before)} convs, no parallel branches`;
 	const merged = groups.filter((g) => g.merged).length;
-	const head = `merged ${formatInt(merged)} of ${formatInt(groups.length)} groups of parallel branches`;
+	const partial = groups.filter((g) => g.partial).length;
+	const head = `merged ${formatInt(merged)} of ${formatInt(groups.length)} groups of parallel branches${partial ? ` (${formatInt(partial)} in part)` : ''}`;
 	if (merged === 0) return `${head}; nothing changed`;
 	return `${head}: ${formatInt(nodes.before)} → ${formatInt(nodes.after)} nodes, ${formatInt(convs.before)} → ${formatInt(convs.after)} convs, ${formatCount(parameters.before)} → ${formatCount(parameters.after)} parameters`;
 }
@@ -269,18 +280,18 @@ export function plannedMerges(model: OnnxModel): PlannedMerge[] {
 export function fuseParallelBranches(model: OnnxModel): { model: OnnxModel; summary: FuseSummary } {
 	const g = model.graph;
 	const index = new GraphIndex(g);
-	const { merges, groups } = plan(index, false);
+	const { merges, groups } = planExpressions(index);
 	const names = new Names(g);
 	const initializers: ModelTensor[] = [];
-	const byRoot = new Map<ModelNode, ModelNode>();
+	const byRoot = new Map<ModelNode, ModelNode[]>();
 	const removed = new Set<ModelNode>();
 	const touched = new Set<string>();
 	for (const m of merges) {
-		byRoot.set(m.tree.root, mergedNode(m, m.report.input, names, initializers));
+		byRoot.set(m.root, exprNodesFor(m, names, initializers));
 		for (const n of m.remove) {
 			removed.add(n);
-			for (const t of n.inputs) touched.add(t);
-			for (const t of n.outputs) if (t !== m.tree.root.outputs[0]) touched.add(t);
+			for (const t of n.inputs) if (!m.strays.includes(t)) touched.add(t);
+			for (const t of n.outputs) if (t !== m.root.outputs[0]) touched.add(t);
 		}
 	}
 	const rewired = g.nodes.flatMap((n) => byRoot.get(n) ?? (removed.has(n) ? [] : [n]));

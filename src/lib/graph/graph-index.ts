@@ -64,6 +64,11 @@ export class GraphIndex {
 				return { tensor: init, via };
 			}
 			const p = this.producer.get(name);
+			// PyTorch writes small constants (pads, scalar factors) as Constant nodes, not initializers.
+			if (p && p.opType === 'Constant' && isStandardDomain(p.domain) && p.inputs.length === 0) {
+				const value = p.attributes.length === 1 && p.attributes[0].name === 'value' ? p.attributes[0].t : undefined;
+				return value ? { tensor: value, via: [...via, p] } : `"${tensor}" is a Constant without a tensor value`;
+			}
 			if (!p || p.opType !== 'Identity' || !isStandardDomain(p.domain) || p.inputs.length !== 1) return `"${tensor}" is not an initializer`;
 			via.push(p);
 			name = p.inputs[0];
@@ -80,6 +85,16 @@ export class GraphIndex {
 		if (!values) return `"${tensor}" is not numeric`;
 		if (length !== undefined && values.length !== length) return `"${tensor}" holds ${values.length} values, expected ${length}`;
 		return values;
+	}
+
+	/** An integer constant (int64 or int32), e.g. a Pad's pads. */
+	integers(tensor: string): number[] | string {
+		const c = this.constant(tensor);
+		if (typeof c === 'string') return c;
+		if (c.tensor.dataType !== DATA_TYPE.INT64 && c.tensor.dataType !== DATA_TYPE.INT32) return `"${tensor}" is not an integer tensor`;
+		const values = tensorValues(c.tensor);
+		if (!values || !values.every((v) => Number.isSafeInteger(v))) return `"${tensor}" holds integers beyond ±2^53`;
+		return Array.from(values);
 	}
 }
 

@@ -18,6 +18,8 @@ import { AGREEMENT_TOLERANCE, type BlockProof, type KernelSlice } from '../mobil
 import type { BranchKind, ConvGeometry } from './branches';
 import { convolve } from './convolve';
 import { plannedMerges } from './fuse-branches';
+import { GraphIndex } from './graph-index';
+import { planExpressions, type TransformName } from './plan-expr';
 import type { BranchTerm } from './merge-kernels';
 
 export interface GroupBranchStep {
@@ -36,6 +38,8 @@ export interface GroupSteps {
 	name: string;
 	/** The tensor every branch reads. */
 	input: string;
+	/** The algebra's transforms the graph pass uses on this group, as its report names them. */
+	transforms: TransformName[];
 	geometry: ConvGeometry;
 	cout: number;
 	cinPerGroup: number;
@@ -48,9 +52,11 @@ export interface GroupSteps {
 
 /** Every group the graph pass merges, step by step, in the graph's order. */
 export function graphGroupSteps(model: OnnxModel): GroupSteps[] {
+	const reports = new Map(planExpressions(new GraphIndex(model.graph)).groups.map((g) => [g.output, g]));
 	return plannedMerges(model).map(({ report, branches, conv }) => ({
 		name: report.output,
 		input: report.input,
+		transforms: reports.get(report.output)?.transforms ?? [],
 		geometry: { kernel: conv.kernel, strides: conv.strides, dilations: conv.dilations, pads: conv.pads, group: conv.group },
 		cout: conv.cout,
 		cinPerGroup: conv.cinPerGroup,

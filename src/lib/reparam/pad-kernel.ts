@@ -3,6 +3,8 @@
  * centred, so both read the same pixels (a 1×1 into a 3×3 for RepVGG and MobileOne; ACNet's 1×K
  * and K×1 into the K×K's middle row and column). Exact because every kernel in the algebra pads
  * (K−1)/2 on each side: the small kernel's taps land where the large one reads the same pixels.
+ * An ONNX Conv may pad unevenly; where its pads put it is the caller's to say (`offset`), since
+ * only the graph knows, and this still only writes zeros around the kernel.
  */
 import { at, type ConvKernel } from './conv-kernel';
 
@@ -17,12 +19,13 @@ export interface PadKernelStep {
 	formula: string;
 }
 
-export function padKernel(input: ConvKernel, kh: number, kw: number = kh): PadKernelStep {
+export function padKernel(input: ConvKernel, kh: number, kw: number = kh, offset?: readonly [number, number]): PadKernelStep {
 	const [cout, cin, ih, iw] = input.shape;
 	if (kh < ih || kw < iw) throw new RangeError(`cannot pad a ${ih}×${iw} kernel to a smaller ${kh}×${kw} one`);
-	if ((kh - ih) % 2 !== 0 || (kw - iw) % 2 !== 0) throw new RangeError(`a ${ih}×${iw} kernel has no centred place in a ${kh}×${kw} one`);
-	const top = (kh - ih) / 2;
-	const left = (kw - iw) / 2;
+	if (!offset && ((kh - ih) % 2 !== 0 || (kw - iw) % 2 !== 0)) throw new RangeError(`a ${ih}×${iw} kernel has no centred place in a ${kh}×${kw} one`);
+	const [top, left] = offset ?? [(kh - ih) / 2, (kw - iw) / 2];
+	if (!Number.isInteger(top) || !Number.isInteger(left) || top < 0 || left < 0 || top + ih > kh || left + iw > kw)
+		throw new RangeError(`a ${ih}×${iw} kernel at [${top}, ${left}] does not lie inside a ${kh}×${kw} one`);
 	const shape = [cout, cin, kh, kw] as const;
 	const weight = new Float64Array(cout * cin * kh * kw);
 	for (let o = 0; o < cout; o++)
