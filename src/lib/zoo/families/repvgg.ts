@@ -34,9 +34,9 @@ function block(g: ZooGraph, key: string, x: string, cout: number, stride: number
 	return g.act('relu', `${path}/relu`, sum);
 }
 
-export function repVgg(variant: RepVggVariant, form: RepForm, size: number, seed: number, classes = 1000): OnnxGraph {
+export function repVgg(variant: RepVggVariant, form: RepForm, size: number, seed: number, classes = 1000, weights: ReadonlyMap<string, Tensor> | null = null): OnnxGraph {
 	const v = VARIANTS[variant];
-	const g = new ZooGraph(size, seed);
+	const g = new ZooGraph(size, seed, 3, weights);
 	let x = block(g, 'stage0', g.input, Math.min(64, 64 * v.a), 2, form);
 	const widths = [64 * v.a, 128 * v.a, 256 * v.a, 512 * v.b];
 	v.blocks.forEach((n, s) => {
