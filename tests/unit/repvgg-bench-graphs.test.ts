@@ -5,7 +5,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { agreementBound, familyBenchGraphs, openBenchSessions, toMarkdown, type BenchRuntime } from '../../src/lib/bench';
+import { agreementBound, familyBenchGraphs, openBenchSessions, type BenchRuntime } from '../../src/lib/bench';
 import { REPVGG_LAYOUTS, repvggBlocks } from '../../src/lib/families/repvgg-layouts';
 import { decodeOnnx } from '../../src/lib/io/onnx/decode';
 import { maxAbs } from '../../src/lib/core/tensor';
