@@ -17,6 +17,7 @@ import {
 	benchModelInfo,
 	buildBenchGraphs,
 	DEFAULT_PROTOCOL,
+	familyBenchGraphs,
 	formDef,
 	measureBench,
 	openBenchSessions,
@@ -29,11 +30,11 @@ import {
 import { formatDiff, formatInterval, formatMs, formatRatio } from '../src/lib/format';
 import { loadCheckpoint, requireUnfused, saveCheckpoint } from '../src/lib/io/checkpoint';
 import type { UnfusedModel } from '../src/lib/mobileone/model';
-import { isModelId, MODEL_CHOICES, modelChoice, SHIPPED_WEIGHTS_FILE, syntheticVariant, type ModelId } from '../src/lib/models';
+import { FAMILY_MODEL_CHOICES, isFamilyModelId, isModelId, MODEL_CHOICES, modelChoice, SHIPPED_WEIGHTS_FILE, syntheticVariant, type FamilyModelId, type ModelId } from '../src/lib/models';
 import { parseArgs, runCli, UsageError } from './cli';
 import { RUNTIMES, runtimeFor, type Runtime } from './lib/bench-runtime';
 
-const ALL_MODELS = MODEL_CHOICES.map((m) => m.id);
+const ALL_MODELS: (ModelId | FamilyModelId)[] = [...MODEL_CHOICES, ...FAMILY_MODEL_CHOICES].map((m) => m.id);
 const PYTHON = '/usr/bin/python3';
 const TORCH_EXPORT = 'models/export_torch_onnx.py';
 const REFERENCE_OPSET = 17;
@@ -44,8 +45,8 @@ const USAGE = `usage: npm run bench:latency -- [--models ${ALL_MODELS.join(',')}
     (b) multi-branch ONNX, optimizations on (ORT folds each Conv+BatchNorm itself)
     (c) fused by MobileOne Lab's engine, optimizations on
     (r) reference: PyTorch's torch.onnx.export (eval mode) of the same weights, optimizations on;
-        needs ${PYTHON} with torch, else skipped with the reason
-  --models        comma-separated; default all (S0–S4 at 224×224 with synthetic weights, our CIFAR-10 model at 32×32)
+        needs ${PYTHON} with torch, else skipped with the reason; MobileOne only
+  --models        comma-separated; default all (S0–S4 and RepVGG-A0 at 224×224 with synthetic weights, our CIFAR-10 model at 32×32)
   --seconds       measuring time per model and runtime, after warm-up; default 5
   --threads       intra-op threads for both runtimes; default 1
   --runtimes      node = onnxruntime-node (native), web = onnxruntime-web (WebAssembly) under Node; default both
@@ -130,7 +131,7 @@ await runCli(USAGE, async (argv) => {
 	);
 	if (positional.length > 0) throw new UsageError(`unexpected argument "${positional[0]}"`);
 	const models = (flags.models ?? ALL_MODELS.join(',')).split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-	for (const m of models) if (!isModelId(m)) throw new UsageError(`unknown model "${m}" (choose from ${ALL_MODELS.join(', ')})`);
+	for (const m of models) if (!isModelId(m) && !isFamilyModelId(m)) throw new UsageError(`unknown model "${m}" (choose from ${ALL_MODELS.join(', ')})`);
 	const seconds = Number(flags.seconds ?? 5);
 	if (!(seconds > 0 && seconds <= 3600)) throw new UsageError('--seconds must be a number of seconds in (0, 3600]');
 	const threads = Number(flags.threads ?? 1);
@@ -146,11 +147,19 @@ await runCli(USAGE, async (argv) => {
 	const referenceNote = 'skipped' in torch ? `(r) torch.onnx.export reference skipped: ${torch.skipped}.` : null;
 	if (referenceNote) log(referenceNote);
 	const results: LatencyResult[] = [];
-	for (const id of models as ModelId[]) {
+	for (const id of models as (ModelId | FamilyModelId)[]) {
 		const t = performance.now();
-		const unfused = loadUnfused(id);
-		const reference = 'version' in torch ? torchReference(unfused, torch.version) : null;
-		const graphs = await buildBenchGraphs(benchModelInfo(modelChoice(id)), unfused, reference);
+		let graphs: Awaited<ReturnType<typeof buildBenchGraphs>>;
+		let reference: ReferenceGraph | null = null;
+		if (isFamilyModelId(id)) {
+			// models/export_torch_onnx.py builds MobileOne only: RepVGG runs without (r).
+			if ('version' in torch) log(`${id}: no torch.onnx.export reference (the PyTorch exporter here builds MobileOne only).`);
+			graphs = await familyBenchGraphs(id);
+		} else {
+			const unfused = loadUnfused(id);
+			reference = 'version' in torch ? torchReference(unfused, torch.version) : null;
+			graphs = await buildBenchGraphs(benchModelInfo(modelChoice(id)), unfused, reference);
+		}
 		log(`${id}: built the graphs${reference ? ' and the torch export' : ''} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 		for (const rt of runtimes as Runtime[]) {
 			const runtime = runtimeFor(rt, threads);
@@ -181,7 +190,7 @@ await runCli(USAGE, async (argv) => {
 	console.log(
 		`\nMedians over interleaved runs after a warm-up (≥ ${DEFAULT_PROTOCOL.warmupRounds} rounds and ${DEFAULT_PROTOCOL.warmupMs / 1000} s), ${seconds} s per model and runtime; IQR = interquartile range;` +
 			`\nratios = median ÷ median, 95% bootstrap interval over rounds; * = the faster multi-branch form of (a) and (b), the baseline of the headline speed-up.` +
-			`\nS0–S4 use synthetic weights (latency does not depend on them).` +
+			`\nS0–S4 and RepVGG-A0 use synthetic weights (latency does not depend on them).` +
 			(results[0]?.reference ? `\n(r) is ${results[0].reference.source}; its outputs agree with (a) to ≤ 1e-4 × max |logit|.` : referenceNote ? `\n${referenceNote}` : '') +
 			`\nNode ${process.version}, ${process.platform} ${process.arch}, ${cores} logical cores, onnxruntime-node ${ortNode.env.versions.node}, onnxruntime-web ${ortWeb.env.versions.web}.`
 	);

@@ -10,8 +10,8 @@ import type { UnfusedModel } from './mobileone/model';
 
 export type ModelId = 'cifar10' | VariantName;
 
-export interface ModelChoice {
-	id: ModelId;
+export interface ModelChoice<Id extends string = ModelId> {
+	id: Id;
 	/** Long label, for pickers: "Our CIFAR-10 MobileOne (trained, k = 4)". */
 	label: string;
 	/** Short name, for tables and result headings: "Our CIFAR-10 MobileOne", "MobileOne-S0". */
@@ -69,8 +69,33 @@ export function syntheticVariant(v: VariantName): UnfusedModel {
 	return syntheticModel(variantSpec(v), SYNTHETIC_SEED);
 }
 
+/**
+ * Networks of the other reparameterization families that the latency lab times (issue 11), with
+ * seeded synthetic weights: RepVGG-A0 as DingXiaoH/RepVGG lays it out, train-time (three branches
+ * per block) against its fusion. Not MobileOne, so the explorer and classify do not offer them.
+ */
+export type FamilyModelId = 'repvgg-a0';
+export const FAMILY_MODEL_CHOICES: readonly ModelChoice<FamilyModelId>[] = [
+	{ id: 'repvgg-a0', label: 'RepVGG-A0 (224, synthetic weights)', name: 'RepVGG-A0', trained: false, inputSize: 224 }
+];
+/** What the latency lab can time: the catalogue, the families' networks, the visitor's own. */
+export type LabModelId = PageModelId | FamilyModelId;
+
+export function isFamilyModelId(s: string | null | undefined): s is FamilyModelId {
+	return typeof s === 'string' && FAMILY_MODEL_CHOICES.some((m) => m.id === s);
+}
+export function isLabModelId(s: string | null | undefined): s is LabModelId {
+	return isPageModelId(s) || isFamilyModelId(s);
+}
+
+/** A catalogue model or a family's network, by id. */
+export function labModelChoice(id: ModelId | FamilyModelId): ModelChoice<ModelId | FamilyModelId> {
+	return isFamilyModelId(id) ? FAMILY_MODEL_CHOICES.find((m) => m.id === id)! : modelChoice(id);
+}
+
 /** One line under a network's name in the picker: "224×224 · synthetic weights · k = 1 · squeeze-excite". */
-export function modelDetails(id: ModelId): string {
+export function modelDetails(id: ModelId | FamilyModelId): string {
+	if (id === 'repvgg-a0') return '224×224 · synthetic weights · 3 branches per block vs 1 fused conv';
 	if (id === 'cifar10') return '32×32 · trained weights · k = 4';
 	if (!isVariantName(id)) return '';
 	const spec = variantSpec(id);

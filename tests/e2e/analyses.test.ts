@@ -62,8 +62,12 @@ describe('analyses page', () => {
 			const values = await bars.locator('text.value').allTextContents();
 			expect(values[0]).toBe('1.00× (1.00–1.00)');
 			for (const v of values) expect(v).toMatch(/^\d+\.\d+× \(\d+\.\d\d–\d+\.\d\d\)$/);
-			// Analysis 4 says honestly what is shipped.
+			// Analysis 4 says honestly what is shipped: a line per training run, named in the legend.
 			await page.getByTestId('training-runs').waitFor();
+			const runRows = await page.getByTestId('training-runs').locator('tbody tr').count();
+			expect(await page.locator('figure.curves path.line').count()).toBe(runRows);
+			expect(await page.getByTestId('curve-legend').locator('li').count()).toBe(runRows);
+			expect(await page.getByTestId('curve-legend').textContent()).toContain('k = 4, shipped model');
 
 			for (const width of [375, 1280, 1920]) {
 				await page.setViewportSize({ width, height: 900 });
@@ -113,6 +117,73 @@ describe('analyses page', () => {
 			expect(await page.getByTestId('rho-macs').count()).toBe(2);
 			await page.screenshot({ path: `${SCREENSHOTS}/analyses-overlay-1280.png`, fullPage: true });
 
+			expect(await seriousAxeViolations(page)).toEqual([]);
+			expect(watch.consoleErrors).toEqual([]);
+			expect(watch.failedRequests).toEqual([]);
+			expect(watch.outsideRequests).toEqual([]);
+			await page.close();
+		},
+		RUN_TIMEOUT + 60_000
+	);
+
+	test(
+		'analysis 3 runs live: k = 1…5 unfused and fused, the residual comparison, in the chart, the table and the exports',
+		async () => {
+			const page = await browser.context.newPage();
+			const watch = watchPage(page);
+			await page.setViewportSize({ width: 1280, height: 900 });
+			await page.goto(`${server.url}/analyses?run=branches&budget=2&size=64`, { waitUntil: 'networkidle' });
+			await page.getByRole('button', { name: 'Run the analyses' }).click();
+			await page.locator('[role="progressbar"]').waitFor({ state: 'visible' });
+			await page.getByRole('button', { name: 'Run the analyses' }).waitFor({ state: 'visible', timeout: RUN_TIMEOUT });
+
+			const chart = page.locator('figure.branch svg');
+			expect(await chart.locator('circle').count()).toBe(5); // unfused, k = 1…5
+			expect(await chart.locator('rect').count()).toBe(5); // fused
+			const table = page.getByTestId('branch-table');
+			expect(await table.locator('tbody tr').count()).toBe(5);
+			for (const k of [1, 2, 3, 4, 5]) {
+				const cells = await table.locator(`tr[data-k="${k}"] td`).allTextContents();
+				expect(cells[0]).toMatch(/^\d+(\.\d+)?$/);
+				expect(cells[2]).toMatch(/^\d+(\.\d+)?$/);
+				expect(cells[4]).toMatch(/^\d+\.\d+× \(\d+\.\d\d–\d+\.\d\d\)$/);
+			}
+			// Fused, every k is the same network: the same parameter count at k = 1 and k = 5; unfused it grows.
+			const params = async (k: number) => (await table.locator(`tr[data-k="${k}"] td`).allTextContents()).map((c) => c.trim());
+			expect((await params(1))[3]).toBe((await params(5))[3]);
+			expect(parseFloat((await params(5))[1])).toBeGreaterThan(parseFloat((await params(1))[1]));
+			expect(await page.getByTestId('branch-facts').textContent()).toMatch(/each extra branch adds −?[\d.]+ ms unfused/);
+			// The residual comparison: one bar, the residual chain against the plain one.
+			const residual = page.locator('figure.bars').last();
+			expect(await residual.locator('rect').count()).toBe(1);
+			expect(await residual.locator('text.value').first().textContent()).toMatch(/^\d+\.\d+× \(\d+\.\d\d–\d+\.\d\d\)$/);
+
+			const dir = await mkdtemp(join(tmpdir(), 'analyses-e2e-'));
+			const saved: Record<string, string> = {};
+			for (const [name, ext] of [['Markdown', 'md'], ['CSV', 'csv'], ['JSON (loadable)', 'json']] as const) {
+				const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name }).click()]);
+				const path = join(dir, `branches.${ext}`);
+				await download.saveAs(path);
+				saved[ext] = await readFile(path, 'utf8');
+			}
+			for (const k of [1, 2, 3, 4, 5]) expect(saved.md).toMatch(new RegExp(`- k = ${k}: unfused [\\d.]+ ms, fused [\\d.]+ ms`));
+			expect(saved.md).toMatch(/- residual adds: [\d.]+× the plain chain's time/);
+			const csvIds = saved.csv.trim().split('\n').slice(1).map((l) => l.split(',')[1]);
+			expect(csvIds.sort()).toEqual([...[1, 2, 3, 4, 5].flatMap((k) => [`s0-k${k}-fused`, `s0-k${k}-unfused`]), 'chain-plain', 'chain-residual'].sort());
+			const record = JSON.parse(saved.json);
+			expect(record.results.map((r: { analysis: string }) => r.analysis)).toEqual(['branches']);
+			expect(record.results[0].networks).toHaveLength(12);
+
+			for (const width of [375, 1280, 1920]) {
+				await page.setViewportSize({ width, height: 900 });
+				await page.waitForTimeout(200);
+				await page.locator('#branch-heading').scrollIntoViewIfNeeded();
+				await page.screenshot({ path: `${SCREENSHOTS}/analyses-branches-live-${width}.png`, fullPage: true });
+			}
+			await page.setViewportSize({ width: 375, height: 900 });
+			await page.locator('section[aria-labelledby="acc-heading"]').screenshot({ path: `${SCREENSHOTS}/analyses-training-375.png` });
+			const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+			expect(overflow, 'horizontal overflow at 375 px').toBeLessThanOrEqual(0);
 			expect(await seriousAxeViolations(page)).toEqual([]);
 			expect(watch.consoleErrors).toEqual([]);
 			expect(watch.failedRequests).toEqual([]);

@@ -308,6 +308,43 @@ describe('latency lab, cross-origin isolated', () => {
 	});
 
 	test(
+		'RepVGG-A0, unfused vs fused: a short run names it everywhere and proves the fused form equal',
+		async () => {
+			const { page } = current;
+			await page.setViewportSize({ width: 1280, height: 800 });
+			await page.goto(`${server.url}/latency?model=repvgg-a0&backend=wasm-n&budget=1`, { waitUntil: 'networkidle' });
+			await expect.poll(async () => (await backendOption(page, 'wasm-n')).isChecked()).toBe(true);
+			expect(await page.locator('input[name="model"][value="repvgg-a0"]').isChecked()).toBe(true);
+			await runAndWait(page, /Run the benchmark/);
+			expect(Object.fromEntries(new URL(page.url()).searchParams)).toMatchObject({ model: 'repvgg-a0', budget: '1' });
+			expect(await page.locator('.results .context').innerText()).toMatch(/^RepVGG-A0, 224×224, on WebAssembly/);
+			expect(await page.locator('.headline .ratio-num').count()).toBe(3);
+			const diffs = await page.locator('tbody td[data-label="Max |Δ| vs (a)"]').allInnerTexts();
+			expect(diffs[0]).toBe('reference');
+			// The logits are of order 10 (the lab balances the synthetic branch gains): 1e-4 is float32 rounding, not a bug.
+			for (const d of diffs.slice(1)) expect(parseDiff(d)).toBeLessThan(1e-4);
+			// The size cards: 2 convs per block unfused (22 blocks), 1 fused; no BatchNorm left after fusion.
+			expect(await page.locator('.graphs-section').innerText()).toMatch(/of RepVGG-A0/);
+			const counts = (await page.locator('.graphs-section .big').allInnerTexts()).map((s) => Number(s.replace(/,/g, '')));
+			expect(counts[0]).toBeGreaterThan(counts[1]);
+			expect(counts[1]).toBeGreaterThan(counts[2]);
+			await page.getByRole('button', { name: 'Copy as Markdown' }).click();
+			await expect.poll(() => page.locator('.export .message').innerText()).toContain('Copied');
+			const md = await page.evaluate(() => navigator.clipboard.readText());
+			expect(md).toMatch(/^### Latency of fusion: RepVGG-A0 on WebAssembly/);
+			expect(md).toContain('- model: RepVGG-A0, 224×224 input, synthetic (seed 7) weights');
+			const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download JSON' }).click()]);
+			expect(download.suggestedFilename()).toMatch(/^mobileone-latency-repvgg-a0-wasm-\dt-.*\.json$/);
+			const json = JSON.parse(await readFile((await download.path())!, 'utf8'));
+			expect(json.model).toEqual({ id: 'repvgg-a0', label: 'RepVGG-A0', inputSize: 224, weights: 'synthetic (seed 7)' });
+			for (const f of json.forms.slice(1)) expect(f.maxAbsDiff).toBeLessThan(1e-4);
+			await mkdir(SCREENSHOTS, { recursive: true });
+			await page.screenshot({ path: `${SCREENSHOTS}/latency-repvgg-1280x800-full.png`, fullPage: true });
+		},
+		RUN_TIMEOUT + 120_000
+	);
+
+	test(
 		'cancelling keeps the rounds already measured, and says so',
 		async () => {
 			const { page } = current;

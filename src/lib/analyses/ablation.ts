@@ -71,3 +71,65 @@ export function groupByK(runs: readonly TrainingRun[]): KGroup[] {
 		return { k, runs: group, mean: top.reduce((s, v) => s + v, 0) / top.length, min: Math.min(...top), max: Math.max(...top) };
 	});
 }
+
+/** One line of the training-curve chart: a run's test accuracy per epoch, styled by its k and seed. */
+export interface CurveLine {
+	run: string;
+	k: number;
+	seed: number | null;
+	/** Index into the chart's colours: one per k, in ascending k. */
+	colorIndex: number;
+	/** Index into the chart's dash patterns: one per run within its k, in ascending seed (unknown seed last). */
+	dashIndex: number;
+	points: { epoch: number; accuracy: number }[];
+	/** Top-1 of the fused network after training (the end of the line may differ: it is the unfused eval of the last epoch). */
+	top1Fused: number;
+}
+
+/** The lines of the chart, one per run with a curve, and the epoch and accuracy ranges they span. */
+export function curveLines(runs: readonly TrainingRun[]): { lines: CurveLine[]; epochs: number; accuracy: [number, number] } {
+	const groups = groupByK(runs.filter((r) => r.curve.length > 0));
+	const lines = groups.flatMap((g, colorIndex) =>
+		[...g.runs]
+			.sort((a, b) => (a.seed ?? Infinity) - (b.seed ?? Infinity) || (a.run < b.run ? -1 : 1))
+			.map((r, dashIndex) => ({ run: r.run, k: r.k, seed: r.seed, colorIndex, dashIndex, top1Fused: r.top1Fused, points: r.curve.map((accuracy, i) => ({ epoch: i + 1, accuracy })) }))
+	);
+	const all = lines.flatMap((l) => l.points.map((p) => p.accuracy));
+	return { lines, epochs: Math.max(0, ...lines.map((l) => l.points.length)), accuracy: all.length ? [Math.min(...all), Math.max(...all)] : [0, 100] };
+}
+
+/**
+ * What the runs support saying about k = 4 against k = 1, as a record the page words: nothing
+ * without both; with one run per k, the two numbers and their difference, flagged as single runs
+ * (one seed is not a distribution); with several seeds of either, means, ranges and whether the
+ * ranges overlap (if they do, the difference is within the seed-to-seed spread measured).
+ */
+export type KComparison =
+	| { kind: 'missing'; missing: number[] }
+	| {
+			kind: 'single-runs' | 'seeds';
+			high: KGroup;
+			low: KGroup;
+			/** mean(k = high) − mean(k = low), percentage points. */
+			difference: number;
+			/** Only with seeds: the two groups' [min, max] ranges overlap. */
+			rangesOverlap: boolean;
+			/** Every run of both groups fuses to the same number of parameters. */
+			sameFusedParams: boolean;
+	  };
+
+export function compareK(runs: readonly TrainingRun[], high = 4, low = 1): KComparison {
+	const groups = groupByK(runs);
+	const hi = groups.find((g) => g.k === high);
+	const lo = groups.find((g) => g.k === low);
+	if (!hi || !lo) return { kind: 'missing', missing: [low, high].filter((k) => !groups.some((g) => g.k === k)) };
+	const fused = new Set([...hi.runs, ...lo.runs].map((r) => r.paramsFused));
+	return {
+		kind: hi.runs.length === 1 && lo.runs.length === 1 ? 'single-runs' : 'seeds',
+		high: hi,
+		low: lo,
+		difference: hi.mean - lo.mean,
+		rangesOverlap: hi.min <= lo.max && lo.min <= hi.max,
+		sameFusedParams: fused.size === 1
+	};
+}

@@ -53,7 +53,7 @@ function markdownCell(s: string): string {
 
 export function toMarkdown(result: LatencyResult): string {
 	const lines: string[] = [];
-	lines.push(`### MobileOne latency: ${result.model.label} on ${describeBackend(result.environment)}`, '');
+	lines.push(`### Latency of fusion: ${result.model.label} on ${describeBackend(result.environment)}`, '');
 	lines.push('| form | median (ms) | IQR (ms) | runs | vs fused (95% CI) | max abs diff vs (a) |');
 	lines.push('| --- | ---: | ---: | ---: | ---: | ---: |');
 	for (const f of resultRows(result)) {

@@ -13,6 +13,13 @@ function countable(model: OnnxModel): CountableGraph {
 	return { nodes: model.graph.nodes, initializers: model.graph.initializers.map((t) => ({ name: t.name, count: elementCount(t.dims, `tensor "${t.name}"`) })) };
 }
 
+/** A graph our builders made (`OnnxGraph`), written to `bytes` bytes. */
+export function builtGraphSize(built: OnnxGraph, bytes: number): GraphSize {
+	const byType: Record<string, number> = {};
+	for (const n of built.nodes) byType[n.opType] = (byType[n.opType] ?? 0) + 1;
+	return { nodes: built.nodes.length, byType, parameters: built.initializers.reduce((a, t) => a + t.data.length, 0), bytes };
+}
+
 /** A decoded ONNX file's size: its nodes per type, its stored values, its bytes. */
 export function fileGraphSize(model: OnnxModel, bytes: number): GraphSize {
 	const g = countable(model);

@@ -10,6 +10,7 @@
  *   export    Markdown, CSV, JSON
  *   summary   the headline speed-ups said the natural way round, history rows
  *   file-graphs  the forms of a visitor's own network file (state dict or ONNX)
+ *   repvgg-graphs  the forms of RepVGG-A0 (the families' weights and fusion, the zoo's builder)
  *   session   building the graphs, opening sessions in an injected runtime, checking the outputs
  *             agree, measuring: the whole run, for the worker and the CLI alike
  */
@@ -22,6 +23,7 @@ export * from './result';
 export * from './export';
 export * from './session';
 export * from './file-graphs';
+export * from './repvgg-graphs';
 export * from './summary';
 // The number formats the latency pages have always taken from here; they live in lib/format.ts.
 export { formatDiff, formatInterval, formatMs, formatRatio } from '../format';

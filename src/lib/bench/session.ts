@@ -62,7 +62,7 @@ export interface BenchGraphs {
 }
 
 /** The record of a model for the result: the catalogue's name, and where its weights came from. */
-export function benchModelInfo(choice: ModelChoice): ModelInfo {
+export function benchModelInfo(choice: ModelChoice<string>): ModelInfo {
 	return { id: choice.id, label: choice.name, inputSize: choice.inputSize, weights: choice.trained ? 'trained' : `synthetic (seed ${SYNTHETIC_SEED})` };
 }
 

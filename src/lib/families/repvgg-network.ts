@@ -18,6 +18,7 @@ import type { Tensor, Tensor64 } from '../core/tensor';
 import { fromTensor, roundOnce } from '../reparam/conv-kernel';
 import { directConv } from '../reparam/direct-conv';
 import type { BlockFusion, BlockGeometry, StateDict } from './block';
+import { BN_EPS } from './ops';
 import { repvgg } from './repvgg';
 import { repvggBlocks, type RepVGGLayout } from './repvgg-layouts';
 
@@ -222,4 +223,32 @@ export function syntheticRepVGG(layout: RepVGGLayout, seed: number, numClasses =
 	sd.set('linear.weight', { shape: [numClasses, features], data: Float32Array.from({ length: numClasses * features }, () => normal() * std) });
 	sd.set('linear.bias', { shape: [numClasses], data: new Float32Array(numClasses) });
 	return sd;
+}
+
+/**
+ * The same network with every branch's BN γ and β scaled so that, per block, the branches' gains
+ * γ/σ have a mean square of 1/(number of branches): summed, a block then keeps its input's scale,
+ * as a trained network does. Raw synthetic statistics let activations grow about threefold per
+ * block, to ~10⁷ at RepVGG-A0's logits, where a correct fusion's float32 rounding reads as a max
+ * |Δ| of ~10 and looks like an error. Scaling γ and β together scales the branch's output exactly.
+ */
+export function balanceBranchGains(sd: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
+	const out = new Map(sd);
+	const net = recogniseRepVGG(sd);
+	if (net.form !== 'unfused') return out;
+	for (const b of net.blocks) {
+		const branches = ['rbr_dense.bn', 'rbr_1x1.bn', 'rbr_identity'].map((p) => `${b.name}.${p}`).filter((p) => sd.has(`${p}.weight`));
+		for (const p of branches) {
+			const gamma = sd.get(`${p}.weight`)!.data;
+			const variance = sd.get(`${p}.running_var`)!.data;
+			let meanSquare = 0;
+			for (let c = 0; c < gamma.length; c++) meanSquare += (gamma[c] * gamma[c]) / (variance[c] + BN_EPS) / gamma.length;
+			const f = 1 / Math.sqrt(branches.length * meanSquare);
+			for (const key of ['weight', 'bias']) {
+				const t = sd.get(`${p}.${key}`)!;
+				out.set(`${p}.${key}`, { shape: t.shape, data: t.data.map((v) => v * f) });
+			}
+		}
+	}
+	return out;
 }

@@ -8,6 +8,7 @@
  * `layer1.0.conv1.weight`, RepVGG's `stage1.0.rbr_dense.conv.weight`, …); node names use slashes.
  */
 import { seededNormal } from '../core/random';
+import type { Tensor } from '../core/tensor';
 import { BN_EPS } from '../mobileone/spec';
 import { BATCH_DIM, GraphBuilder, INPUT_NAME, OUTPUT_NAME, type OnnxAttribute, type OnnxGraph } from '../io/onnx/build';
 import { activation, type ActivationId } from './activations';
@@ -33,7 +34,11 @@ export function convOutSide(side: number, kernel: number, stride: number, paddin
 	return Math.floor((side + 2 * padding - kernel) / stride) + 1;
 }
 
-/** A graph under construction, with seeded weights and known shapes. */
+/**
+ * A graph under construction, with seeded weights and known shapes. With `given` weights, every
+ * initializer is taken from that map under its name instead (the latency lab builds RepVGG's two
+ * forms from one state dict and its fusion, so that they compute the same function).
+ */
 export class ZooGraph {
 	readonly g = new GraphBuilder();
 	private readonly shapes = new Map<string, Shape>();
@@ -42,7 +47,8 @@ export class ZooGraph {
 	constructor(
 		readonly inputSize: number,
 		seed: number,
-		readonly inChannels = 3
+		readonly inChannels = 3,
+		private readonly given: ReadonlyMap<string, Tensor> | null = null
 	) {
 		if (!(Number.isInteger(inputSize) && inputSize >= 8 && inputSize <= 1024)) throw new RangeError(`input size ${inputSize} is not an integer from 8 to 1024`);
 		this.normal = seededNormal(seed);
@@ -80,9 +86,14 @@ export class ZooGraph {
 		);
 	}
 
-	/** A float initializer of any shape. */
-	tensor(name: string, shape: number[], data: Float32Array): string {
-		return this.g.weight(name, { shape, data }, shape);
+	/** A float initializer of any shape; `data` is only made when no weights were given. */
+	tensor(name: string, shape: number[], data: Float32Array | (() => Float32Array)): string {
+		if (this.given) {
+			const t = this.given.get(name);
+			if (!t) throw new Error(`the given weights have no "${name}"`);
+			return this.g.weight(name, t, shape);
+		}
+		return this.g.weight(name, { shape, data: typeof data === 'function' ? data() : data }, shape);
 	}
 
 	/** A scalar float constant (Clip's bounds, GELU's ½). */
@@ -98,8 +109,8 @@ export class ZooGraph {
 		const padding = o.padding ?? Math.floor(o.kernel / 2);
 		if (s.c % groups !== 0 || o.cout % groups !== 0) throw new RangeError(`${path}: ${s.c} → ${o.cout} channels do not split into ${groups} groups`);
 		const wShape = [o.cout, s.c / groups, o.kernel, o.kernel];
-		const inputs = [x, this.tensor(`${key}.weight`, wShape, this.kaiming(wShape))];
-		if (o.bias) inputs.push(this.tensor(`${key}.bias`, [o.cout], this.fill(o.cout, () => 0.05 * this.normal())));
+		const inputs = [x, this.tensor(`${key}.weight`, wShape, () => this.kaiming(wShape))];
+		if (o.bias) inputs.push(this.tensor(`${key}.bias`, [o.cout], () => this.fill(o.cout, () => 0.05 * this.normal())));
 		const attributes: OnnxAttribute[] = [
 			{ name: 'group', type: 'int', value: groups },
 			{ name: 'kernel_shape', type: 'ints', value: [o.kernel, o.kernel] },
@@ -118,10 +129,10 @@ export class ZooGraph {
 		const c = this.shape(x).c;
 		const inputs = [
 			x,
-			this.tensor(`${key}.weight`, [c], this.fill(c, () => gain * (0.75 + 0.1 * this.normal()))),
-			this.tensor(`${key}.bias`, [c], this.fill(c, () => 0.1 * this.normal())),
-			this.tensor(`${key}.running_mean`, [c], this.fill(c, () => 0.2 * this.normal())),
-			this.tensor(`${key}.running_var`, [c], this.fill(c, () => Math.exp(0.3 * this.normal())))
+			this.tensor(`${key}.weight`, [c], () => this.fill(c, () => gain * (0.75 + 0.1 * this.normal()))),
+			this.tensor(`${key}.bias`, [c], () => this.fill(c, () => 0.1 * this.normal())),
+			this.tensor(`${key}.running_mean`, [c], () => this.fill(c, () => 0.2 * this.normal())),
+			this.tensor(`${key}.running_var`, [c], () => this.fill(c, () => Math.exp(0.3 * this.normal())))
 		];
 		return this.set(this.g.node('BatchNormalization', path, inputs, [{ name: 'epsilon', type: 'float', value: BN_EPS }]), this.shape(x));
 	}
@@ -210,8 +221,8 @@ export class ZooGraph {
 		const c = this.shape(x).c;
 		const pooled = this.globalPool('gap', x);
 		const flat = this.g.node('Flatten', 'flatten', [pooled], [{ name: 'axis', type: 'int', value: 1 }]);
-		const w = this.tensor(`${key}.weight`, [classes, c], this.kaiming([classes, c], 0.5));
-		const b = this.tensor(`${key}.bias`, [classes], this.fill(classes, () => 0.01 * this.normal()));
+		const w = this.tensor(`${key}.weight`, [classes, c], () => this.kaiming([classes, c], 0.5));
+		const b = this.tensor(`${key}.bias`, [classes], () => this.fill(classes, () => 0.01 * this.normal()));
 		return this.g.node('Gemm', key, [flat, w, b], [{ name: 'transB', type: 'int', value: 1 }], OUTPUT_NAME);
 	}
 

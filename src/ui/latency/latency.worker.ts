@@ -11,6 +11,7 @@
 import {
 	benchModelInfo,
 	buildBenchGraphs,
+	familyBenchGraphs,
 	fileBenchGraphs,
 	FORM_IDS,
 	measureBench,
@@ -23,7 +24,7 @@ import {
 } from '$lib/bench';
 import type { UnfusedModel } from '$lib/mobileone/model';
 import { fetchBytes, loadShippedCheckpoint, modelChoice, syntheticVariant } from '$ui/shared/models';
-import { OWN_NETWORK, type ModelId, type PageModelId } from '$lib/models';
+import { isFamilyModelId, OWN_NETWORK, type LabModelId, type ModelId } from '$lib/models';
 import { loadOwnNetwork } from '$ui/yours/store';
 import { requireUnfused } from '$lib/io/checkpoint';
 import type { BackendId, FromWorker, Phase, RunRequest, ToWorker } from './messages';
@@ -36,7 +37,7 @@ const post = (m: FromWorker, transfer: Transferable[] = []) => scope.postMessage
 
 let ortLoaded: { ort: Ort; backend: BackendId; threads: number } | null = null;
 
-let prepared: { model: PageModelId; bench: BenchSessions; sizeNote: string | null } | null = null;
+let prepared: { model: LabModelId; bench: BenchSessions; sizeNote: string | null } | null = null;
 let current: { id: number; cancel: boolean } | null = null;
 
 let lastProgress = { at: -Infinity, phase: '' };
@@ -125,7 +126,8 @@ async function prepare(req: RunRequest, runtime: BenchRuntime): Promise<{ bench:
 		const file = await fileBenchGraphs(kept.name, kept.bytes, hooks);
 		graphs = file;
 		sizeNote = file.sizeNote;
-	} else graphs = await catalogueGraphs(req.model, id, hooks);
+	} else if (isFamilyModelId(req.model)) graphs = await familyBenchGraphs(req.model, hooks);
+	else graphs = await catalogueGraphs(req.model, id, hooks);
 	const bench = await openBenchSessions(runtime, graphs, hooks);
 	prepared = { model: req.model, bench, sizeNote };
 	return prepared;

@@ -1,6 +1,6 @@
 /** What the latency page and its worker say to each other. */
 import type { FormId, GraphSize, LatencyResult } from '$lib/bench';
-import type { PageModelId } from '$lib/models';
+import type { LabModelId } from '$lib/models';
 
 /** onnxruntime-web backends the lab offers: WebAssembly on one thread or several, and WebGPU. */
 export const BACKEND_IDS = ['wasm-1', 'wasm-n', 'webgpu'] as const;
@@ -9,7 +9,7 @@ export type BackendId = (typeof BACKEND_IDS)[number];
 export interface RunRequest {
 	type: 'run';
 	id: number;
-	model: PageModelId;
+	model: LabModelId;
 	backend: BackendId;
 	/** WebAssembly threads; fixed for the worker's lifetime (onnxruntime-web's rule). */
 	threads: number;

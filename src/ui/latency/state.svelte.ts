@@ -5,7 +5,7 @@
  */
 import type { FormId, GraphSize, LatencyResult } from '$lib/bench';
 import { formatRatio } from '$lib/format';
-import { modelChoice, OWN_NETWORK, ownNetworkLabel, type PageModelId as ModelId } from '$lib/models';
+import { labModelChoice, OWN_NETWORK, ownNetworkLabel, type LabModelId as ModelId } from '$lib/models';
 import { pickBackend, type BackendOption } from './backends';
 import { LatencyClient } from './client';
 import type { BackendId, Phase, ProgressEvent } from './messages';
@@ -125,7 +125,7 @@ export class LatencyState {
 
 	/** How headings name a model: the catalogue's name, or the visitor's file. */
 	modelName(id: ModelId): string {
-		return id === OWN_NETWORK ? ownNetworkLabel(this.ownName ?? 'kept in this browser') : modelChoice(id).name;
+		return id === OWN_NETWORK ? ownNetworkLabel(this.ownName ?? 'kept in this browser') : labModelChoice(id).name;
 	}
 
 	/** Settings read from a link. The backend is only a wish until `setBackends` knows what runs here. */

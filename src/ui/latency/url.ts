@@ -3,12 +3,12 @@
  * One table says, per setting, its parameter, its default and how it reads and writes; `parse` and
  * `serialize` only walk the table. Anything unreadable falls back to the default, never throws.
  */
-import { isPageModelId, type PageModelId } from '$lib/models';
+import { isLabModelId, type LabModelId } from '$lib/models';
 import { BACKEND_IDS, type BackendId } from './messages';
 
 export interface LatencySettings {
-	/** A catalogue model, or `yours`: the network the /yours page keeps in this browser. */
-	model: PageModelId;
+	/** A catalogue model, a family's network (`repvgg-a0`), or `yours`: the network the /yours page keeps in this browser. */
+	model: LabModelId;
 	/** null: the best backend this browser offers (decided once the backends are detected). */
 	backend: BackendId | null;
 	/** Measuring time after warm-up, seconds. */
@@ -35,7 +35,7 @@ const PROPERTIES: Table = {
 	model: {
 		param: 'model',
 		default: 'cifar10',
-		read: (raw) => (isPageModelId(raw) ? raw : undefined),
+		read: (raw) => (isLabModelId(raw) ? raw : undefined),
 		write: (v) => v
 	},
 	backend: {

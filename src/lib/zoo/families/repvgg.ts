@@ -2,9 +2,12 @@
  * RepVGG (Ding et al. 2021) in both forms, under the names of its reference code: a train-time
  * block sums `rbr_dense` (3×3 conv + BN), `rbr_1x1` (1×1 conv + BN) and, where in = out channels
  * and stride 1, `rbr_identity` (a bare BN), then ReLU; the deploy block is one 3×3 `rbr_reparam`
- * conv with bias, then ReLU. Weights are seeded independently per form: latency and counts do not
- * depend on their values (the engine's fusion is proven on MobileOne elsewhere).
+ * conv with bias, then ReLU. Weights are seeded independently per form unless a state dict under
+ * these names is given (latency and counts do not depend on the values); the latency lab gives the
+ * families' synthetic train-time network and its fusion (`bench/repvgg-graphs.ts`), so both forms
+ * compute the same function and the lab's check can compare them.
  */
+import type { Tensor } from '../../core/tensor';
 import type { OnnxGraph } from '../../io/onnx/build';
 import { ZooGraph } from '../layers';
 
@@ -34,9 +37,9 @@ function block(g: ZooGraph, key: string, x: string, cout: number, stride: number
 	return g.act('relu', `${path}/relu`, sum);
 }
 
-export function repVgg(variant: RepVggVariant, form: RepForm, size: number, seed: number, classes = 1000): OnnxGraph {
+export function repVgg(variant: RepVggVariant, form: RepForm, size: number, seed: number, classes = 1000, weights: ReadonlyMap<string, Tensor> | null = null): OnnxGraph {
 	const v = VARIANTS[variant];
-	const g = new ZooGraph(size, seed);
+	const g = new ZooGraph(size, seed, 3, weights);
 	let x = block(g, 'stage0', g.input, Math.min(64, 64 * v.a), 2, form);
 	const widths = [64 * v.a, 128 * v.a, 256 * v.a, 512 * v.b];
 	v.blocks.forEach((n, s) => {
