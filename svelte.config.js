@@ -9,6 +9,9 @@ const config = {
 		// src/service-worker.ts is registered by $ui/offline/OfflineStatus.svelte (not in `vite dev`),
 		// which follows it to show the offline status.
 		serviceWorker: { register: false },
+		// '*' is every English page; the Korean ones (/ko/…, rerouted in src/hooks.ts) are found from
+		// /ko through their localized links and the language switch on every English page.
+		prerender: { entries: ['*', '/ko'] },
 		alias: {
 			// UI components live outside src/lib, which is the DOM-free engine.
 			$ui: 'src/ui'

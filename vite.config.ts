@@ -1,8 +1,10 @@
+import { paraglideVitePlugin } from '@inlang/paraglide-js';
 import { sveltekit } from '@sveltejs/kit/vite';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 import svelteConfig from './svelte.config.js';
 import { siteHeaders } from './scripts/lib/headers.js';
+import { paraglideOptions } from './scripts/lib/i18n-options.js';
 
 const appDir = svelteConfig.kit?.appDir ?? '_app';
 
@@ -49,7 +51,12 @@ const oneCopyOfEachAsset: Plugin = {
 };
 
 export default defineConfig({
-	plugins: [crossOriginIsolation, sveltekit(), oneCopyOfEachAsset],
+	plugins: [
+		crossOriginIsolation,
+		paraglideVitePlugin({ ...paraglideOptions, strategy: [...paraglideOptions.strategy] }),
+		sveltekit(),
+		oneCopyOfEachAsset
+	],
 	server: {
 		headers: isolationHeaders,
 		// The pages import the weights and the model card's figures from models/ with `?url`. In dev

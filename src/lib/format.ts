@@ -4,11 +4,18 @@
  * Decimal units (1 MB = 10⁶ bytes), as storage and download sizes are usually quoted.
  */
 
-const integerFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+/**
+ * The pages pass their locale (`getLocale()` from the generated Paraglide runtime, which this
+ * DOM-free engine does not import); the CLI and the exports keep the default. English and Korean
+ * group and point digits alike, so the same number reads the same in both.
+ */
+const integerFormats = new Map<string, Intl.NumberFormat>();
 
 /** 1681994 → "1,681,994". */
-export function formatInt(n: number): string {
-	return integerFormat.format(n);
+export function formatInt(n: number, locale = 'en'): string {
+	let f = integerFormats.get(locale);
+	if (!f) integerFormats.set(locale, (f = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 })));
+	return f.format(n);
 }
 
 /** Bytes for people: "6.9 MB", "412.3 kB", "980 B". */
@@ -78,8 +85,8 @@ export function formatValue(v: number, digits = 3): string {
 }
 
 /** A width × height in pixels: "4,032 × 3,024". */
-export function formatSize(width: number, height: number): string {
-	return `${formatInt(width)} × ${formatInt(height)}`;
+export function formatSize(width: number, height: number, locale = 'en'): string {
+	return `${formatInt(width, locale)} × ${formatInt(height, locale)}`;
 }
 
 const SUPERSCRIPT: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };

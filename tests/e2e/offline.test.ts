@@ -60,7 +60,7 @@ async function open(path: string, viewport = { width: 1280, height: 900 }): Prom
 	return page;
 }
 
-const readyLine = (page: Page) => page.locator('footer').getByText(READY_TEXT);
+const readyLine = (page: Page) => page.locator('footer').getByText(READY_TEXT());
 const isolated = (page: Page) => page.evaluate(() => self.crossOriginIsolated);
 
 describe('offline, on a host without the isolation headers', () => {
@@ -85,7 +85,7 @@ describe('offline, on a host without the isolation headers', () => {
 		const percents = lines.map((l) => /^Downloading for offline… (\d+) %/.exec(l)?.[1]).filter((p) => p !== undefined).map(Number);
 		expect(percents.length, `status lines seen: ${lines.join(' | ')}`).toBeGreaterThan(0);
 		expect(percents).toEqual([...percents].sort((a, b) => a - b));
-		expect(lines.at(-1)).toMatch(new RegExp(`^${READY_TEXT}`));
+		expect(lines.at(-1)).toMatch(new RegExp(`^${READY_TEXT()}`));
 		await expect.poll(() => isolated(page), { timeout: 30_000 }).toBe(true);
 		expect(await page.evaluate((key) => sessionStorage.getItem(key), ISOLATION_RELOAD_KEY)).toBe('1');
 		expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
@@ -199,7 +199,7 @@ describe('offline, on a host without the isolation headers', () => {
 		try {
 			// The page asks for updates when it becomes visible again; the browser also does on navigation.
 			await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r?.update()));
-			const notice = page.getByText(`${UPDATE_TEXT}.`);
+			const notice = page.getByText(`${UPDATE_TEXT()}.`);
 			await notice.waitFor({ timeout: INSTALL_TIMEOUT });
 			await page.screenshot({ path: `${SCREENSHOTS}/offline-update-1280.png` });
 			await page.setViewportSize({ width: 375, height: 812 });
@@ -207,7 +207,7 @@ describe('offline, on a host without the isolation headers', () => {
 			expect(await seriousAxeViolations(page)).toEqual([]);
 			await Promise.all([page.waitForEvent('load', { timeout: 30_000 }), page.getByRole('button', { name: 'Reload' }).click()]);
 			await readyLine(page).waitFor();
-			expect(await page.getByText(`${UPDATE_TEXT}.`).count()).toBe(0);
+			expect(await page.getByText(`${UPDATE_TEXT()}.`).count()).toBe(0);
 			const keys = await page.evaluate(() => caches.keys());
 			expect(keys).toContain(`mobileone-lab-${newVersion}`);
 			expect(keys).not.toContain(`mobileone-lab-${oldVersion}`);

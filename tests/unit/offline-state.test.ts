@@ -101,7 +101,7 @@ describe('OfflineState', () => {
 		expect(state.text).toBe('Downloading for offline… 37 %');
 		reg.activated();
 		expect(state.phase).toEqual({ kind: 'ready' });
-		expect(state.text).toBe(READY_TEXT);
+		expect(state.text).toBe(READY_TEXT());
 		expect(reloads).toHaveLength(0);
 		container.takeOver();
 		expect(reloads).toHaveLength(1);
@@ -169,7 +169,7 @@ describe('OfflineState', () => {
 		expect(state.phase.kind).toBe('ready');
 		reg.installed();
 		expect(state.phase).toEqual({ kind: 'update' });
-		expect(state.text).toBe(UPDATE_TEXT);
+		expect(state.text).toBe(UPDATE_TEXT());
 		state.applyUpdate();
 		expect(next.posted).toEqual([{ type: 'skip-waiting' }]);
 		expect(reloads).toHaveLength(0);

@@ -1,12 +1,15 @@
 /**
- * Every word the lesson shows, in one place, so that translating it is one file's work. Numbers
- * are formatted by `$lib/format` and passed in; nothing here computes anything but text.
- * Facts follow ../shared/reference/mobileone.md and reparam-family.md; each users' confusion
- * listed there has its place in one chapter's `confusions`.
+ * Every word the lesson shows, read from messages/learn/{en,ko}.json through Paraglide. Numbers
+ * are formatted by `$lib/format` here and passed in as strings; nothing here computes anything but
+ * text. Every word is a getter or a function, read at render time, because one module renders
+ * both languages' pages while prerendering. Facts follow ../shared/reference/mobileone.md and
+ * reparam-family.md; each users' confusion listed there has its place in one chapter's `confusions`.
  */
 import type { ChapterId } from '$lib/lesson/chapters';
 import type { Given } from '$lib/lesson/exercises';
 import { formatInt, formatPrecise, formatScientific } from '$lib/format';
+import { m } from '$lib/paraglide/messages';
+import { getLocale } from '$lib/paraglide/runtime';
 
 /** What a chapter's words can refer to: the student's own block and channel. */
 export interface Facts {
@@ -21,390 +24,415 @@ export interface Facts {
 export interface Confusion {
 	q: string;
 	a: string;
-	/** Where users asked it. */
+	/** Where users asked it: issue references, the same in every language. */
 	source: string;
 }
 
 export interface ChapterText {
-	title: string;
+	readonly title: string;
 	/** For the chapter list and the pager. */
-	short: string;
+	readonly short: string;
 	idea: (f: Facts) => string[];
-	figureTitle: string;
-	confusions: Confusion[];
+	readonly figureTitle: string;
+	readonly confusions: Confusion[];
 	question: (g: Given, f: Facts) => string;
 	/** The worked answer, shown after two tries or once solved. */
 	worked: (g: Given, answer: number | boolean, f: Facts) => string;
-	notes: { idea: string; figure: string; confusions: string; question: string };
+	readonly notes: { idea: string; figure: string; confusions: string; question: string };
 }
 
+type Message = () => string;
+
 const v = (x: number) => formatPrecise(x, 4);
+const int = (n: number) => formatInt(n, getLocale());
+
+/** One chapter's fixed words, as message functions; its idea, question and worked answer take numbers. */
+function chapter(
+	words: {
+		title: Message;
+		short: Message;
+		figureTitle: Message;
+		confusions: [q: Message, a: Message, source: string][];
+		notes: { idea: Message; figure: Message; confusions: Message; question: Message };
+	},
+	numbered: Pick<ChapterText, 'idea' | 'question' | 'worked'>
+): ChapterText {
+	return {
+		get title() {
+			return words.title();
+		},
+		get short() {
+			return words.short();
+		},
+		get figureTitle() {
+			return words.figureTitle();
+		},
+		get confusions() {
+			return words.confusions.map(([q, a, source]) => ({ q: q(), a: a(), source }));
+		},
+		get notes() {
+			const n = words.notes;
+			return { idea: n.idea(), figure: n.figure(), confusions: n.confusions(), question: n.question() };
+		},
+		...numbered
+	};
+}
 
 export const CHAPTERS: Record<ChapterId, ChapterText> = {
-	1: {
-		title: 'A convolution is linear',
-		short: 'Linear',
-		idea: (f) => [
-			'A convolution slides a small grid of numbers, the kernel, over the image: at every pixel it multiplies the neighbourhood by the kernel and adds the products up.',
-			'Because it only multiplies and adds, it is linear: applying two kernels and adding the results gives exactly what applying their sum gives. That single fact is what lets a network trained with several parallel convolutions run with one.',
-			`Below, A and B are two real branches (rbr_conv.0 and rbr_conv.1) of block ${f.block}, output channel ${f.channel}, of our trained CIFAR-10 MobileOne. Change a value of A and watch both sides move together.`
-		],
-		figureTitle: 'Two kernels applied and added = their sum applied',
-		confusions: [
-			{
-				q: 'So can any block with parallel branches be merged into one convolution?',
-				a: 'Only if every branch is linear all the way to the sum. A ReLU (or any other nonlinearity) inside a branch breaks it: chapter 9 shows it live.',
-				source: 'RepVGG #89'
-			}
-		],
-		question: (g) =>
-			`On this patch, kernel A gives ${v(g.withA)} at the centre pixel and kernel B gives ${v(g.withB)}. What does the kernel A + B give at that pixel?`,
-		worked: (g, a) => `A + B gives ${v(g.withA)} + ${v(g.withB)} = ${v(a as number)}: adding kernels adds their outputs.`,
-		notes: {
-			idea: 'Start from what a convolution does: multiply and add. Ask the room what happens if you double the kernel.',
-			figure: 'Drag one value of A. The two output grids on the right change together, always equal up to float32 rounding.',
-			confusions: 'Foreshadow chapter 9: the sum has to come before any nonlinearity.',
-			question: 'Let them add the two numbers. The point is that no convolution needs to be redone.'
+	1: chapter(
+		{
+			title: m.learn_c1_title,
+			short: m.learn_c1_short,
+			figureTitle: m.learn_c1_figure,
+			confusions: [[m.learn_c1_conf_1_q, m.learn_c1_conf_1_a, 'RepVGG #89']],
+			notes: { idea: m.learn_c1_note_idea, figure: m.learn_c1_note_figure, confusions: m.learn_c1_note_confusions, question: m.learn_c1_note_question }
+		},
+		{
+			idea: (f) => [m.learn_c1_idea_1(), m.learn_c1_idea_2(), m.learn_c1_idea_3({ block: f.block, channel: f.channel })],
+			question: (g) => m.learn_c1_question({ a: v(g.withA), b: v(g.withB) }),
+			worked: (g, a) => m.learn_c1_worked({ a: v(g.withA), b: v(g.withB), answer: v(a as number) })
 		}
-	},
-	2: {
-		title: 'BatchNorm at inference is a scale and a shift',
-		short: 'BatchNorm',
-		idea: (f) => [
-			'BatchNorm computes y = γ·(x − μ)/√(σ² + ε) + β for each channel. At inference μ and σ² are the running mean and variance frozen at the end of training, γ and β are learned, and ε = 10⁻⁵. All four are fixed numbers.',
-			'So at inference BatchNorm is y = t·x + s per channel, with t = γ/√(σ² + ε) and s = β − μ·t: a fixed scale and shift.',
-			'In training mode it is not: μ and σ² are then the mean and variance of the current batch, so a pixel’s output depends on the other images in the batch. No fixed kernel can copy that.',
-			`The numbers below are rbr_conv.0’s BatchNorm in block ${f.block}, channel ${f.channel}.`
-		],
-		figureTitle: 'The same x in two different batches',
-		confusions: [
-			{
-				q: 'My fused model gives different outputs from the unfused one.',
-				a: 'Almost always BatchNorm was still in training mode when the outputs were compared or the fusion was done. Put the model in eval mode (model.eval() in PyTorch) first.',
-				source: 'ml-mobileone #8; RepVGG #9, #19, #35, #100'
-			},
-			{
-				q: 'In eval mode my model is much worse than in training mode.',
-				a: 'The running statistics were never calibrated on data like yours: eval mode uses them, training mode does not. Run some training batches (or a calibration pass) so μ and σ² are right.',
-				source: 'ml-mobileone #19'
-			}
-		],
-		question: (g) => `For this channel γ = ${v(g.gamma)}, σ² = ${v(g.variance)} and ε = 10⁻⁵. What is t?`,
-		worked: (g, a) => `t = γ / √(σ² + ε) = ${v(g.gamma)} / √(${v(g.variance)} + 0.00001) = ${v(a as number)}.`,
-		notes: {
-			idea: 'Write the BatchNorm formula and circle which letters are fixed after training.',
-			figure: 'Move x. In eval mode both batches give the same y; in training mode they differ: the batch leaks in.',
-			confusions: 'This is the single most reported fusion bug. Ask who has forgotten model.eval() before.',
-			question: 'A calculator is fine. ε barely matters unless σ² is tiny.'
+	),
+	2: chapter(
+		{
+			title: m.learn_c2_title,
+			short: m.learn_c2_short,
+			figureTitle: m.learn_c2_figure,
+			confusions: [
+				[m.learn_c2_conf_1_q, m.learn_c2_conf_1_a, 'ml-mobileone #8; RepVGG #9, #19, #35, #100'],
+				[m.learn_c2_conf_2_q, m.learn_c2_conf_2_a, 'ml-mobileone #19']
+			],
+			notes: { idea: m.learn_c2_note_idea, figure: m.learn_c2_note_figure, confusions: m.learn_c2_note_confusions, question: m.learn_c2_note_question }
+		},
+		{
+			idea: (f) => [m.learn_c2_idea_1(), m.learn_c2_idea_2(), m.learn_c2_idea_3(), m.learn_c2_idea_4({ block: f.block, channel: f.channel })],
+			question: (g) => m.learn_c2_question({ gamma: v(g.gamma), variance: v(g.variance) }),
+			worked: (g, a) => m.learn_c2_worked({ gamma: v(g.gamma), variance: v(g.variance), answer: v(a as number) })
 		}
-	},
-	3: {
-		title: 'Folding BatchNorm into the convolution',
-		short: 'Fold',
-		idea: () => [
-			'A scale and shift right after a convolution can move into it. Multiply every tap of the output channel’s kernel by t, and the shift becomes the convolution’s bias: W′ = W·t and b′ = β − μ·t.',
-			'The convolution with W′ and b′ computes exactly conv-then-BatchNorm, with one operation instead of two.',
-			'Each branch has its own BatchNorm, so each branch is folded with its own t, before any adding.'
-		],
-		figureTitle: 'One branch, before and after folding',
-		confusions: [
-			{
-				q: 'Should I add the branches first and fold one BatchNorm after?',
-				a: 'No: each branch has its own γ, β, μ and σ², so fold each into its own kernel, then add. (QARepVGG does have one BatchNorm after the sum; then you fold it once into the summed kernel.)',
-				source: 'ACNet #2, #4'
-			},
-			{
-				q: 'What happens to a convolution’s own bias?',
-				a: 'It goes through the BatchNorm like any output: b′ = β + (b − μ)·t. MobileOne’s branch convolutions have no bias, so b = 0 and b′ = β − μ·t.',
-				source: 'ACNet #43'
-			}
-		],
-		question: (g) => `For this channel β = ${v(g.beta)}, μ = ${v(g.mean)} and t = ${v(g.t)}. What is the folded bias b′?`,
-		worked: (g, a) => `b′ = β − μ·t = ${v(g.beta)} − ${v(g.mean)} × ${v(g.t)} = ${v(a as number)}.`,
-		notes: {
-			idea: 'One line of algebra: t·(W∗x) + s = (t·W)∗x + s.',
-			figure: 'Every tap is multiplied by the same t, so the picture keeps its pattern and changes its strength.',
-			confusions: 'Fold per branch, then add. The order matters because the t differ.',
-			question: 'Watch the sign of μ.'
+	),
+	3: chapter(
+		{
+			title: m.learn_c3_title,
+			short: m.learn_c3_short,
+			figureTitle: m.learn_c3_figure,
+			confusions: [
+				[m.learn_c3_conf_1_q, m.learn_c3_conf_1_a, 'ACNet #2, #4'],
+				[m.learn_c3_conf_2_q, m.learn_c3_conf_2_a, 'ACNet #43']
+			],
+			notes: { idea: m.learn_c3_note_idea, figure: m.learn_c3_note_figure, confusions: m.learn_c3_note_confusions, question: m.learn_c3_note_question }
+		},
+		{
+			idea: () => [m.learn_c3_idea_1(), m.learn_c3_idea_2(), m.learn_c3_idea_3()],
+			question: (g) => m.learn_c3_question({ beta: v(g.beta), mean: v(g.mean), t: v(g.t) }),
+			worked: (g, a) => m.learn_c3_worked({ beta: v(g.beta), mean: v(g.mean), t: v(g.t), answer: v(a as number) })
 		}
-	},
-	4: {
-		title: 'A 1×1 kernel is a 3×3 kernel with zeros around it',
-		short: 'Pad 1×1',
-		idea: () => [
-			'The scale branch is a 1×1 convolution: it looks only at the pixel itself. A 3×3 kernel whose only non-zero tap is the centre does the same: with padding 1, its centre tap reads exactly the pixel the 1×1 reads, and the zeros add nothing.',
-			'So once folded, the 1×1 kernel is written as a 3×3 kernel with zeros around it, and it can be added to the 3×3 branches.'
-		],
-		figureTitle: 'The folded 1×1, padded to 3×3',
-		confusions: [
-			{
-				q: 'Why a 1×1 branch, and not another 3×3?',
-				a: 'It is a different, cheap path that only sees the pixel itself. It merges because it fits at the centre of a 3×3. A 1×3 fits as a row (ACNet), but a 1×1 cannot absorb a 1×3: the bigger kernel must hold the smaller one.',
-				source: 'RepVGG #119; ACNet #3, #39'
-			},
-			{
-				q: 'Does it matter where the zeros go?',
-				a: 'Yes: the 1×1 must sit at the centre. Anywhere else the fused kernel reads a neighbouring pixel, and the outputs shift (chapter 9 shows it).',
-				source: 'ACNet #39'
-			},
-			{
-				q: 'A 1×1 followed by a 3×3 (Diverse Branch Block): pad with zeros too?',
-				a: 'No. Composing them is exact only if the border is padded with what the 1×1 layer outputs for a zero input (its BatchNorm bias), not with zeros.',
-				source: 'DBB #9, #39'
-			}
-		],
-		question: (g) => `The folded 1×1 value of this channel is ${v(g.value)}. Click the cell of the 3×3 kernel where it goes.`,
-		worked: () => 'The centre: with padding 1, the centre tap reads the same pixel as the 1×1. Every other cell is 0.',
-		notes: {
-			idea: 'Draw a 3×3 grid with one number in the middle. Ask: what does this kernel do?',
-			figure: 'Left the 1×1 as trained and folded; right the same number, centred in zeros.',
-			confusions: 'The Diverse Branch Block border case is the subtle one: zero padding is not a zero output.',
-			question: 'Anyone can click this one; ask them why not the corner.'
+	),
+	4: chapter(
+		{
+			title: m.learn_c4_title,
+			short: m.learn_c4_short,
+			figureTitle: m.learn_c4_figure,
+			confusions: [
+				[m.learn_c4_conf_1_q, m.learn_c4_conf_1_a, 'RepVGG #119; ACNet #3, #39'],
+				[m.learn_c4_conf_2_q, m.learn_c4_conf_2_a, 'ACNet #39'],
+				[m.learn_c4_conf_3_q, m.learn_c4_conf_3_a, 'DBB #9, #39']
+			],
+			notes: { idea: m.learn_c4_note_idea, figure: m.learn_c4_note_figure, confusions: m.learn_c4_note_confusions, question: m.learn_c4_note_question }
+		},
+		{
+			idea: () => [m.learn_c4_idea_1(), m.learn_c4_idea_2()],
+			question: (g) => m.learn_c4_question({ value: v(g.value) }),
+			worked: () => m.learn_c4_worked()
 		}
-	},
-	5: {
-		title: 'Doing nothing is a convolution too',
-		short: 'Identity',
-		idea: (f) => [
-			'The skip passes its input through unchanged (through its own BatchNorm). Passing through is a convolution with a kernel that copies each pixel.',
-			'In a depthwise block each output channel sees only its own input channel: the copying kernel is a 3×3 with a single 1 in the centre. In a dense 1×1 block output channel i must take 1 × input channel i and 0 × every other: the identity matrix.',
-			'Apple’s code writes both with one rule: for output channel i, a 1 at input position i mod (in/groups), centre tap. Depthwise: in/groups = 1, so i mod 1 = 0, the only plane there is. Dense: groups = 1, so i mod in = i, the diagonal.',
-			`Then the skip’s BatchNorm is folded into this kernel like any other. Below: block ${f.block} (depthwise) and block ${f.pointwiseBlock} (1×1, ${f.pointwiseIn} channels).`
-		],
-		figureTitle: 'The identity as a kernel',
-		confusions: [
-			{
-				q: 'Why is the identity a 1 in the middle of a 3×3? The paper says “identity matrix”.',
-				a: 'Both are right: for a dense 1×1 convolution the kernel is a matrix, and the identity matrix copies; for a 3×3 each input–output pair has a 3×3 tap grid, and a centred 1 copies the pixel.',
-				source: 'RepVGG #39, #78, #97'
-			},
-			{
-				q: 'And with groups, where does the 1 go?',
-				a: 'Each filter sees only in/groups input channels, numbered from 0 inside its group, so the 1 sits at position i mod (in/groups).',
-				source: 'ACNet #39'
-			},
-			{
-				q: 'Can average pooling be a branch too?',
-				a: 'Yes: K×K average pooling is a convolution whose kernel is 1/K² on its own channel, and it merges like any other linear branch, provided stride and padding match.',
-				source: 'DBB #21'
-			}
-		],
-		question: (g, f) =>
-			`Block ${f.pointwiseBlock} is a 1×1 convolution with ${formatInt(g.cin)} input channels and groups = ${g.groups}. Click the input channel where its identity kernel has the 1 for output channel ${g.channel}.`,
-		worked: (g) => `Input channel ${g.channel} mod (${g.cin}/${g.groups}) = ${Number(g.channel) % (g.cin / g.groups)}: the diagonal of the identity matrix.`,
-		notes: {
-			idea: 'Ask: which kernel leaves an image unchanged? Then ask the same for a 1×1 with many channels.',
-			figure: 'Depthwise: one plane, one centred 1. Pointwise: one row of the identity matrix.',
-			confusions: 'i mod (in/groups) covers both cases; spend a minute on it.',
-			question: 'The grid is the input channels of one output channel’s filter, wrapped into rows.'
+	),
+	5: chapter(
+		{
+			title: m.learn_c5_title,
+			short: m.learn_c5_short,
+			figureTitle: m.learn_c5_figure,
+			confusions: [
+				[m.learn_c5_conf_1_q, m.learn_c5_conf_1_a, 'RepVGG #39, #78, #97'],
+				[m.learn_c5_conf_2_q, m.learn_c5_conf_2_a, 'ACNet #39'],
+				[m.learn_c5_conf_3_q, m.learn_c5_conf_3_a, 'DBB #21']
+			],
+			notes: { idea: m.learn_c5_note_idea, figure: m.learn_c5_note_figure, confusions: m.learn_c5_note_confusions, question: m.learn_c5_note_question }
+		},
+		{
+			idea: (f) => [
+				m.learn_c5_idea_1(),
+				m.learn_c5_idea_2(),
+				m.learn_c5_idea_3(),
+				m.learn_c5_idea_4({ block: f.block, pwblock: f.pointwiseBlock, pwin: f.pointwiseIn })
+			],
+			question: (g, f) => m.learn_c5_question({ pwblock: f.pointwiseBlock, cin: int(g.cin), groups: g.groups, channel: g.channel }),
+			worked: (g) =>
+				m.learn_c5_worked({ channel: g.channel, cin: g.cin, groups: g.groups, answer: Number(g.channel) % (g.cin / g.groups) })
 		}
-	},
-	6: {
-		title: 'Add the branches: the proof on a real image',
-		short: 'Sum',
-		idea: (f) => [
-			'Every branch is now a 3×3 kernel and a bias, all reading the same input with the same stride and padding. By chapter 1, convolving with each and adding equals convolving once with their sum.',
-			'So the fused kernel is the sum of the kernels and the fused bias the sum of the biases. The engine adds in float64 and rounds once to float32.',
-			`Then the proof: a picture runs through every earlier block, and through block ${f.block} both ways, the ${f.k + 2} branches and the one fused convolution.`
-		],
-		figureTitle: 'Every branch added into one',
-		confusions: [
-			{
-				q: 'My fused outputs differ from the unfused ones by about 10⁻⁶. Did it fail?',
-				a: 'No: that is float32 rounding, because the two forms add in a different order. Done right the difference stays at that level (a squared error near 10⁻¹⁰); a real mistake moves outputs by percents.',
-				source: 'RepVGG #9, #19'
-			},
-			{
-				q: 'My fused model quantizes badly to int8.',
-				a: 'The summed kernel has a wider range than any branch, which hurts int8. QARepVGG moves BatchNorm after the sum and recovers standard post-training quantization (70.4 % vs 52.2 % top-1 in its paper).',
-				source: 'RepVGG #59, #85'
-			}
-		],
-		question: (g) =>
-			`The folded biases of this channel’s branches are ${Object.entries(g)
-				.map(([k, x]) => `${k}: ${v(x)}`)
-				.join(', ')}. What is the fused bias?`,
-		worked: (g, a) => `Their sum: ${Object.values(g).map(v).join(' + ')} = ${v(a as number)}.`,
-		notes: {
-			idea: 'This is the whole trick: every branch has become a 3×3 kernel, so they add.',
-			figure: 'Read the max |Δ|: it sits at float32 rounding. That is the proof, on real weights.',
-			confusions: 'Rounding-level differences are expected; percent-level ones are a bug.',
-			question: 'Just add; then point at the fused kernel’s bias in the figure.'
+	),
+	6: chapter(
+		{
+			title: m.learn_c6_title,
+			short: m.learn_c6_short,
+			figureTitle: m.learn_c6_figure,
+			confusions: [
+				[m.learn_c6_conf_1_q, m.learn_c6_conf_1_a, 'RepVGG #9, #19'],
+				[m.learn_c6_conf_2_q, m.learn_c6_conf_2_a, 'RepVGG #59, #85']
+			],
+			notes: { idea: m.learn_c6_note_idea, figure: m.learn_c6_note_figure, confusions: m.learn_c6_note_confusions, question: m.learn_c6_note_question }
+		},
+		{
+			idea: (f) => [m.learn_c6_idea_1(), m.learn_c6_idea_2(), m.learn_c6_idea_3({ block: f.block, branches: f.k + 2 })],
+			// The branch names are the weights' own key names (rbr_conv.0, rbr_scale, …), the same in every language.
+			question: (g) =>
+				m.learn_c6_question({
+					list: Object.entries(g)
+						.map(([k, x]) => `${k}: ${v(x)}`)
+						.join(', ')
+				}),
+			worked: (g, a) => m.learn_c6_worked({ terms: Object.values(g).map(v).join(' + '), answer: v(a as number) })
 		}
-	},
-	7: {
-		title: 'Why train with branches at all?',
-		short: 'Why branches',
-		idea: (f) => [
-			'If the fused block computes exactly the same function, why not train the single convolution? Because training is not computing: the branches write the same kind of function with more parameters, each branch with its own BatchNorm, and gradient descent takes a different, easier path through them. The paper calls them over-parameterized branches.',
-			`The paper ablates k, the number of conv+BN branches, from 1 to 5. MobileOne-S0 trains with k = 4; S1 to S4 with k = 1. Our model trains with k = ${f.k}.`,
-			'Our own k ablation on CIFAR-10 is being trained; its numbers will appear here once it has finished.'
-		],
-		figureTitle: 'This block’s parameters for each k',
-		confusions: [
-			{
-				q: 'S0 has more parameters than S1, and is slower. Is that right?',
-				a: 'Only for the train-time model: S0 has k = 4 branches. Fused, S0 has 2.08 M parameters against S1’s 4.76 M. Compare fused with fused.',
-				source: 'timm PR #1925'
-			},
-			{
-				q: 'The parameter counts in the paper and in my code disagree.',
-				a: 'Train-time and deploy-time counts differ, by a lot when k = 4. Say which one you count.',
-				source: 'ml-mobileone #10'
-			}
-		],
-		question: (g) => `Block with k = ${g.k} branches: would its fused kernel have more parameters than if it had been trained with k = 1?`,
-		worked: (g) =>
-			`No. Fused, it has ${formatInt(g.fusedK)} parameters with k = ${g.k} and ${formatInt(g.fused1)} with k = 1: the branches add into one kernel. Only training pays: ${formatInt(g.trainK)} against ${formatInt(g.train1)}.`,
-		notes: {
-			idea: 'The function class is the same; the optimization landscape is not.',
-			figure: 'The fused column never moves; the train-time column grows with k.',
-			confusions: 'Make the room compare fused numbers only.',
-			question: 'A good check of the whole idea.'
+	),
+	7: chapter(
+		{
+			title: m.learn_c7_title,
+			short: m.learn_c7_short,
+			figureTitle: m.learn_c7_figure,
+			confusions: [
+				[m.learn_c7_conf_1_q, m.learn_c7_conf_1_a, 'timm PR #1925'],
+				[m.learn_c7_conf_2_q, m.learn_c7_conf_2_a, 'ml-mobileone #10']
+			],
+			notes: { idea: m.learn_c7_note_idea, figure: m.learn_c7_note_figure, confusions: m.learn_c7_note_confusions, question: m.learn_c7_note_question }
+		},
+		{
+			idea: (f) => [m.learn_c7_idea_1(), m.learn_c7_idea_2({ k: f.k }), m.learn_c7_idea_3()],
+			question: (g) => m.learn_c7_question({ k: g.k }),
+			worked: (g) =>
+				m.learn_c7_worked({ k: g.k, fusedk: int(g.fusedK), fused1: int(g.fused1), traink: int(g.trainK), train1: int(g.train1) })
 		}
-	},
-	8: {
-		title: 'Why bother: what branches cost at inference',
-		short: 'Why fuse',
-		idea: () => [
-			'The paper measured many mobile networks on an iPhone 12: FLOPs and parameter counts predict latency poorly. Besides arithmetic, two costs dominate: memory traffic and synchronization.',
-			'In the train-time form every branch writes a full output map to memory, and the sum waits for all of them and reads them back. Each branch is also an operator of its own to launch. The fused block writes one map with one operator.'
-		],
-		figureTitle: 'One block’s memory traffic and operators',
-		confusions: [
-			{
-				q: 'I converted my model and it was barely faster.',
-				a: 'Runtimes already fold each Conv+BatchNorm pair themselves (torch.onnx.export in eval mode does it, and so does ONNX Runtime). What fusion adds is removing the extra branches: their memory traffic and launches.',
-				source: 'RepVGG #47; pytorch #49226'
-			},
-			{
-				q: 'Is the fused model always faster?',
-				a: 'It depends on the device and the runtime. Measure on yours.',
-				source: 'ml-mobileone #9, #22; RepViT #50'
-			},
-			{
-				q: 'I timed it once (or in a simulator) and got odd numbers.',
-				a: 'One timed run means little: warm up first, interleave the two forms, take many runs and report medians and spread. The Latency lab does exactly that.',
-				source: 'ml-mobileone #22'
-			}
-		],
-		question: (g) =>
-			`This block outputs ${formatInt(g.cout)} channels of ${g.side}×${g.side} pixels and trains with k = ${g.k}. How many output-sized maps does its train-time form write to memory before the sum?`,
-		worked: (g, a) => `${a}: one per branch, k = ${g.k} conv branches + the scale branch + the skip. The fused block writes 1.`,
-		notes: {
-			idea: 'Latency is not FLOPs. Ask who has seen a “smaller” model run slower.',
-			figure: 'Then start the 10-second run in the Latency lab and read the ratio.',
-			confusions: 'Conv+BN folding is free in every runtime; branch merging is not.',
-			question: 'Count the branches on the diagram.'
+	),
+	8: chapter(
+		{
+			title: m.learn_c8_title,
+			short: m.learn_c8_short,
+			figureTitle: m.learn_c8_figure,
+			confusions: [
+				[m.learn_c8_conf_1_q, m.learn_c8_conf_1_a, 'RepVGG #47; pytorch #49226'],
+				[m.learn_c8_conf_2_q, m.learn_c8_conf_2_a, 'ml-mobileone #9, #22; RepViT #50'],
+				[m.learn_c8_conf_3_q, m.learn_c8_conf_3_a, 'ml-mobileone #22']
+			],
+			notes: { idea: m.learn_c8_note_idea, figure: m.learn_c8_note_figure, confusions: m.learn_c8_note_confusions, question: m.learn_c8_note_question }
+		},
+		{
+			idea: () => [m.learn_c8_idea_1(), m.learn_c8_idea_2()],
+			question: (g) => m.learn_c8_question({ cout: int(g.cout), side: g.side, k: g.k }),
+			worked: (g, a) => m.learn_c8_worked({ answer: String(a), k: g.k })
 		}
-	},
-	9: {
-		title: 'The classic mistakes, broken live',
-		short: 'Mistakes',
-		idea: (f) => [
-			'Fusion is exact only when every step of this lesson holds. Break one and the proof fails on the same block, the same picture.',
-			`Switch each mistake on below, on block ${f.block}: BatchNorm in training mode (chapter 2), a ReLU inside each branch (chapter 1), a 1×1 padded off-centre (chapter 4).`
-		],
-		figureTitle: 'Break the proof',
-		confusions: [
-			{
-				q: 'Can any multi-branch block be merged?',
-				a: 'Not with a nonlinearity before the sum: ReLU(a) + ReLU(b) ≠ ReLU(a + b) whenever a branch goes negative.',
-				source: 'RepVGG #89'
-			},
-			{
-				q: 'Fused ≠ unfused, by a lot.',
-				a: 'BatchNorm in training mode, almost always; then a kernel padded off-centre or a branch left out.',
-				source: 'ml-mobileone #8; RepVGG #9, #35'
-			}
-		],
-		question: () => 'If a ReLU sat at the end of each branch, before the sum, would this block still fuse exactly?',
-		worked: (g, a) =>
-			a
-				? 'Yes.'
-				: `No. With the ReLUs inside, the largest difference is ${formatScientific(g.relative)} of the largest output, far beyond float32 rounding: ReLU(a) + ReLU(b) ≠ ReLU(a + b).`,
-		notes: {
-			idea: 'A recap: each mistake breaks one chapter.',
-			figure: 'Switch them on one by one; watch max |Δ| jump from rounding level to percents.',
-			confusions: 'These are the bug reports people actually file.',
-			question: 'The figure gives it away if they have played with it; that is fine.'
+	),
+	9: chapter(
+		{
+			title: m.learn_c9_title,
+			short: m.learn_c9_short,
+			figureTitle: m.learn_c9_figure,
+			confusions: [
+				[m.learn_c9_conf_1_q, m.learn_c9_conf_1_a, 'RepVGG #89'],
+				[m.learn_c9_conf_2_q, m.learn_c9_conf_2_a, 'ml-mobileone #8; RepVGG #9, #35']
+			],
+			notes: { idea: m.learn_c9_note_idea, figure: m.learn_c9_note_figure, confusions: m.learn_c9_note_confusions, question: m.learn_c9_note_question }
+		},
+		{
+			idea: (f) => [m.learn_c9_idea_1(), m.learn_c9_idea_2({ block: f.block })],
+			question: () => m.learn_c9_question(),
+			worked: (g, a) => (a ? m.learn_c9_worked_yes() : m.learn_c9_worked_no({ relative: formatScientific(g.relative) }))
 		}
-	}
+	)
 };
 
-/** The interface's own words. */
+/** The interface's own words: getters for fixed words, functions where numbers go in. */
 export const UI = {
-	lessonTitle: 'Learn',
-	lessonEyebrow: 'A guided lesson in nine short chapters',
-	lessonLede:
-		'Nine short chapters take you from “a convolution is linear” to the fused kernel of a real MobileOne block. Each has one idea, a small figure on real weights and one question on your own numbers: every student gets a different block and channel. Your progress stays in this browser.',
-	start: 'Start with chapter 1',
-	resume: (n: number) => `Continue with chapter ${n}`,
-	chapterN: (n: number) => `Chapter ${n} of 9`,
-	chapterList: 'Chapters',
-	status: { new: 'not started', tried: 'tried', solved: 'answered' } as const,
-	progress: (solved: number) => `${solved} of 9 questions answered`,
-	loading: 'Loading the trained model…',
-	loadFailed: (m: string) => `Could not load the model: ${m}`,
-	preparing: 'Preparing the picture…',
-	figure: 'Figure',
-	confusions: 'What people get wrong',
-	question: 'Your question',
+	get lessonTitle() {
+		return m.learn_ui_lesson_title();
+	},
+	get lessonEyebrow() {
+		return m.learn_ui_lesson_eyebrow();
+	},
+	get lessonLede() {
+		return m.learn_ui_lesson_lede();
+	},
+	chapterDescription: (n: number, title: string) => m.learn_ui_chapter_description({ n, title }),
+	get start() {
+		return m.learn_ui_start();
+	},
+	resume: (n: number) => m.learn_ui_resume({ n }),
+	chapterN: (n: number) => m.learn_ui_chapter_n({ n }),
+	get chapterList() {
+		return m.learn_ui_chapter_list();
+	},
+	get status() {
+		return { new: m.learn_ui_status_new(), tried: m.learn_ui_status_tried(), solved: m.learn_ui_status_solved() } as const;
+	},
+	progress: (solved: number) => m.learn_ui_progress({ solved }),
+	get loading() {
+		return m.learn_ui_loading();
+	},
+	loadFailed: (message: string) => m.learn_ui_load_failed({ message }),
+	get preparing() {
+		return m.learn_ui_preparing();
+	},
+	get figure() {
+		return m.learn_ui_figure();
+	},
+	get confusions() {
+		return m.learn_ui_confusions();
+	},
+	get question() {
+		return m.learn_ui_question();
+	},
 	tolerance: (t: { relative: number; absolute: number }) =>
-		t.relative === 0 && t.absolute === 0 ? 'Give the exact whole number.' : `Answers within ${t.relative * 100} % (or ${t.absolute}) count.`,
-	answerLabel: 'Your answer',
-	check: 'Check',
-	yes: 'Yes',
-	no: 'No',
-	correct: 'Right.',
-	wrong: (tries: number) => (tries >= 2 ? 'Not quite. Here is the worked answer:' : 'Not quite; try again.'),
-	unreadable: 'That is not a number I can read: type digits, a point and an optional minus sign.',
-	worked: 'Worked answer',
-	tries: (n: number) => `${n} ${n === 1 ? 'try' : 'tries'}`,
-	previous: 'Previous chapter',
-	next: 'Next chapter',
-	finish: 'Back to the chapter list',
-	explorerLink: 'Open this block in the Fusion explorer',
-	resetProgress: 'Forget my progress',
-	present: 'Present',
-	presentHint: 'Slides for a projector: PageDown or → to advance, Esc to leave.',
-	leavePresent: 'Leave presentation (Esc)',
-	openNotes: 'Speaker notes window',
-	slideN: (n: number, of: number) => `Slide ${n} of ${of}`,
-	notesTitle: 'Speaker notes',
-	notesWaiting: 'Waiting for the presentation window… Open a chapter with ?present in another window.',
-	source: 'asked in',
+		t.relative === 0 && t.absolute === 0
+			? m.learn_ui_tolerance_exact()
+			: m.learn_ui_tolerance_within({ relative: t.relative * 100, absolute: t.absolute }),
+	get answerLabel() {
+		return m.learn_ui_answer_label();
+	},
+	get check() {
+		return m.learn_ui_check();
+	},
+	get yes() {
+		return m.learn_ui_yes();
+	},
+	get no() {
+		return m.learn_ui_no();
+	},
+	get correct() {
+		return m.learn_ui_correct();
+	},
+	wrong: (tries: number) => (tries >= 2 ? m.learn_ui_wrong_worked() : m.learn_ui_wrong_again()),
+	get unreadable() {
+		return m.learn_ui_unreadable();
+	},
+	get worked() {
+		return m.learn_ui_worked();
+	},
+	tries: (n: number) => (n === 1 ? m.learn_ui_tries_one({ n }) : m.learn_ui_tries_many({ n })),
+	get previous() {
+		return m.learn_ui_previous();
+	},
+	get next() {
+		return m.learn_ui_next();
+	},
+	get finish() {
+		return m.learn_ui_finish();
+	},
+	get explorerLink() {
+		return m.learn_ui_explorer_link();
+	},
+	get resetProgress() {
+		return m.learn_ui_reset_progress();
+	},
+	get present() {
+		return m.learn_ui_present();
+	},
+	get presentHint() {
+		return m.learn_ui_present_hint();
+	},
+	get leavePresent() {
+		return m.learn_ui_leave_present();
+	},
+	get openNotes() {
+		return m.learn_ui_open_notes();
+	},
+	slideN: (n: number, of: number) => m.learn_ui_slide_n({ n, of }),
+	get notesTitle() {
+		return m.learn_ui_notes_title();
+	},
+	get notesWaiting() {
+		return m.learn_ui_notes_waiting();
+	},
+	get source() {
+		return m.learn_ui_source();
+	},
 	// figures
-	kernelA: 'kernel A (rbr_conv.0)',
-	kernelB: 'kernel B (rbr_conv.1)',
-	kernelSum: 'A + B',
-	patch: 'input patch (5×5)',
-	outA: 'conv(x, A) + conv(x, B)',
-	outSum: 'conv(x, A + B)',
-	pickTap: 'Pick a value of A to change:',
-	tapValue: (tap: number) => `value of A, row ${Math.floor(tap / 3)}, column ${tap % 3}`,
-	linearityDelta: (d: string) => `Largest difference between the two sides: ${d} (float32 rounding).`,
-	resetA: 'Back to the trained A',
-	xLabel: 'x, the value entering BatchNorm',
-	evalMode: 'Eval mode (running statistics)',
-	trainMode: 'Training mode (batch statistics)',
-	batch: (n: number) => `in batch ${n}`,
-	bnFormula: (t: string, s: string) => `Here t = ${t} and s = ${s}, so y = ${t}·x + ${s}.`,
-	bnTable: 'BatchNorm outputs in both modes',
-	paramsTable: 'Parameters of this block for each k',
-	trafficTable: 'Memory traffic and operators of this block',
-	paramsK: 'k',
-	paramsTrain: 'train-time parameters',
-	paramsFused: 'fused parameters',
-	trafficMaps: 'output-sized maps written',
-	trafficBytes: 'bytes of activations written',
-	trafficOps: 'operators to launch',
-	trafficUnfused: 'train-time',
-	trafficFused: 'fused',
-	latencyLink: 'Time it yourself: a 10-second run in the Latency lab',
-	offCentre: 'A 1×1 padded off-centre (top-left)',
-	offCentreResult: (rel: string, ok: boolean) =>
-		`With the 1×1 in the top-left corner the fused convolution differs by ${rel} of the largest output: ${ok ? 'still agrees' : 'it reads the neighbouring pixel, so it no longer agrees'}.`,
-	cellGrid: (n: number) => `${n} cells; use the arrow keys to move and Enter to choose`,
-	cellName: (i: number, size: number) => (size === 1 ? `input channel ${i}` : `row ${Math.floor(i / size)}, column ${i % size}`),
-} as const;
+	get kernelA() {
+		return m.learn_ui_kernel_a();
+	},
+	get kernelB() {
+		return m.learn_ui_kernel_b();
+	},
+	get kernelSum() {
+		return m.learn_ui_kernel_sum();
+	},
+	get patch() {
+		return m.learn_ui_patch();
+	},
+	get outA() {
+		return m.learn_ui_out_a();
+	},
+	get outSum() {
+		return m.learn_ui_out_sum();
+	},
+	get pickTap() {
+		return m.learn_ui_pick_tap();
+	},
+	tapValue: (tap: number) => m.learn_ui_tap_value({ row: Math.floor(tap / 3), column: tap % 3 }),
+	linearityDelta: (delta: string) => m.learn_ui_linearity_delta({ delta }),
+	get resetA() {
+		return m.learn_ui_reset_a();
+	},
+	get xLabel() {
+		return m.learn_ui_x_label();
+	},
+	get evalMode() {
+		return m.learn_ui_eval_mode();
+	},
+	get trainMode() {
+		return m.learn_ui_train_mode();
+	},
+	batch: (n: number) => m.learn_ui_batch({ n }),
+	bnFormula: (t: string, s: string) => m.learn_ui_bn_formula({ t, s }),
+	get bnTable() {
+		return m.learn_ui_bn_table();
+	},
+	get paramsTable() {
+		return m.learn_ui_params_table();
+	},
+	get trafficTable() {
+		return m.learn_ui_traffic_table();
+	},
+	get paramsK() {
+		return m.learn_ui_params_k();
+	},
+	get paramsTrain() {
+		return m.learn_ui_params_train();
+	},
+	get paramsFused() {
+		return m.learn_ui_params_fused();
+	},
+	get trafficMaps() {
+		return m.learn_ui_traffic_maps();
+	},
+	get trafficBytes() {
+		return m.learn_ui_traffic_bytes();
+	},
+	get trafficOps() {
+		return m.learn_ui_traffic_ops();
+	},
+	get trafficUnfused() {
+		return m.learn_ui_traffic_unfused();
+	},
+	get trafficFused() {
+		return m.learn_ui_traffic_fused();
+	},
+	get latencyLink() {
+		return m.learn_ui_latency_link();
+	},
+	get offCentre() {
+		return m.learn_ui_off_centre();
+	},
+	offCentreResult: (relative: string, ok: boolean) =>
+		ok ? m.learn_ui_off_centre_agrees({ relative }) : m.learn_ui_off_centre_breaks({ relative }),
+	cellGrid: (n: number) => m.learn_ui_cell_grid({ n }),
+	cellName: (i: number, size: number) =>
+		size === 1 ? m.learn_ui_cell_channel({ i }) : m.learn_ui_cell_tap({ row: Math.floor(i / size), column: i % size }),
+	foldTitle: (label: string, block: string, channel: number) => m.learn_ui_fold_title({ label, block, channel }),
+	identityLabel: (block: string, channel: number) => m.learn_ui_identity_label({ block, channel })
+};

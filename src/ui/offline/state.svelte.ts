@@ -8,6 +8,7 @@
  */
 import { readWorkerMessage } from '$lib/offline/messages';
 import { formatPercentage } from '$lib/format';
+import { m } from '$lib/paraglide/messages';
 
 /** The parts of a ServiceWorkerRegistration the status reads. */
 export interface Registration {
@@ -50,9 +51,10 @@ export type OfflinePhase =
 /** sessionStorage key: set before the one reload that lets the worker isolate the page. */
 export const ISOLATION_RELOAD_KEY = 'mobileone-lab:isolation-reload';
 
-export const READY_TEXT = 'Ready offline';
-export const UPDATE_TEXT = 'A new version is available';
-export const THREADS_TEXT = 'Reload to let ONNX Runtime use several threads';
+// Functions, read when shown: the page's locale decides (messages/shell).
+export const READY_TEXT = (): string => m.shell_offline_ready();
+export const UPDATE_TEXT = (): string => m.shell_offline_update();
+export const THREADS_TEXT = (): string => m.shell_offline_threads();
 
 export class OfflineState {
 	phase = $state<OfflinePhase>({ kind: 'off' });
@@ -66,11 +68,11 @@ export class OfflineState {
 			case 'off':
 				return '';
 			case 'downloading':
-				return `Downloading for offline… ${formatPercentage(p.percent, 0)} %`;
+				return m.shell_offline_downloading({ percent: formatPercentage(p.percent, 0) });
 			case 'ready':
-				return READY_TEXT;
+				return READY_TEXT();
 			case 'update':
-				return UPDATE_TEXT;
+				return UPDATE_TEXT();
 			case 'failed':
 				return p.reason;
 		}
@@ -98,7 +100,7 @@ export class OfflineState {
 		try {
 			registration = await container.register(scriptUrl, options);
 		} catch (err) {
-			this.#failure = `Could not set up offline use (${err instanceof Error ? err.message : String(err)}).`;
+			this.#failure = m.shell_offline_failed({ reason: err instanceof Error ? err.message : String(err) });
 			this.#refresh();
 			return;
 		}

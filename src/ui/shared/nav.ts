@@ -1,71 +1,52 @@
-/** The site's sections, in header order. Used by the header, the landing page and the e2e test. */
+/** The site's sections, in header order. Used by the header, the landing page and the e2e tests. */
+import { m } from '$lib/paraglide/messages';
+
 export interface Section {
+	/** The unlocalized path; links pass it through `localizeHref`. */
 	href: string;
-	label: string;
+	readonly label: string;
 	/** Label for the header on narrow screens. */
-	short: string;
+	readonly short: string;
 	/** One line for cards. */
-	blurb: string;
+	readonly blurb: string;
 	/** false: a landing-page card only, not in the header (which must fit a 375 px phone). */
 	headerNav?: false;
 }
 
+/**
+ * The words are getters, read at render time: the same module renders English and Korean pages
+ * while prerendering, so a string captured at import would be in whichever locale came first.
+ */
+function section(
+	href: string,
+	words: { label: () => string; short: () => string; blurb: () => string },
+	headerNav?: false
+): Section {
+	return {
+		href,
+		get label() {
+			return words.label();
+		},
+		get short() {
+			return words.short();
+		},
+		get blurb() {
+			return words.blurb();
+		},
+		...(headerNav === false ? { headerNav } : {})
+	};
+}
+
 export const SECTIONS: readonly Section[] = [
-	{
-		href: '/learn',
-		label: 'Learn',
-		short: 'Learn',
-		blurb: 'A guided lesson from zero in nine short chapters, each with a figure on real weights and a question on your own numbers.'
-	},
-	{
-		href: '/explorer',
-		label: 'Fusion explorer',
-		short: 'Explorer',
-		blurb:
-			'Step through one block: fold each BatchNorm into its conv, pad the 1×1, turn the skip into a kernel, and add them up.'
-	},
-	{
-		href: '/latency',
-		label: 'Latency lab',
-		short: 'Latency',
-		blurb:
-			'Time the branchy train-time graph against the fused one in your own browser, with warm-up, medians and spread.'
-	},
-	{
-		href: '/analyses',
-		label: 'Analyses',
-		short: 'Analyses',
-		// A sixth header link does not fit a 375 px phone (checked in screenshots); the landing card and the latency lab link here.
-		headerNav: false,
-		blurb:
-			'The paper’s argument on your device: do FLOPs or parameters predict latency, and what each activation and each extra branch costs.'
-	},
-	{
-		href: '/classify',
-		label: 'Classify',
-		short: 'Classify',
-		blurb:
-			'Show our small CIFAR-10 MobileOne an image of your own and see its ten class scores. The image stays on your device.'
-	},
-	{
-		href: '/yours',
-		label: 'Your network',
-		short: 'Yours',
-		blurb: 'Drop your own MobileOne checkpoint or ONNX file: fused and checked in your browser, then yours to download. Nothing is uploaded.'
-	},
-	{
-		href: '/family',
-		label: 'The family',
-		short: 'Family',
-		headerNav: false,
-		blurb: 'RepVGG, ACNet, DBB, RepViT, FastViT, PP-LCNetV3: the same trick in each, their branches, the transforms they need, and their sizes train → deploy.'
-	},
-	{
-		href: '/model',
-		label: 'Model',
-		short: 'Model',
-		blurb: 'The model card: the small MobileOne we trained on CIFAR-10, how it was trained, how it scores, and its limits.'
-	}
+	section('/learn', { label: m.shell_nav_learn, short: m.shell_nav_learn_short, blurb: m.shell_nav_learn_blurb }),
+	section('/explorer', { label: m.shell_nav_explorer, short: m.shell_nav_explorer_short, blurb: m.shell_nav_explorer_blurb }),
+	section('/latency', { label: m.shell_nav_latency, short: m.shell_nav_latency_short, blurb: m.shell_nav_latency_blurb }),
+	// A sixth header link does not fit a 375 px phone (checked in screenshots); the landing card and the latency lab link here.
+	section('/analyses', { label: m.shell_nav_analyses, short: m.shell_nav_analyses_short, blurb: m.shell_nav_analyses_blurb }, false),
+	section('/classify', { label: m.shell_nav_classify, short: m.shell_nav_classify_short, blurb: m.shell_nav_classify_blurb }),
+	section('/yours', { label: m.shell_nav_yours, short: m.shell_nav_yours_short, blurb: m.shell_nav_yours_blurb }),
+	section('/family', { label: m.shell_nav_family, short: m.shell_nav_family_short, blurb: m.shell_nav_family_blurb }, false),
+	section('/model', { label: m.shell_nav_model, short: m.shell_nav_model_short, blurb: m.shell_nav_model_blurb })
 ];
 
 /** The sections linked from the header. */
