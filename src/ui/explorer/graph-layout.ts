@@ -4,6 +4,7 @@
  * step 4, when they merge into the fused conv that fades in at their place.
  */
 import type { BlockSpec } from '$lib/mobileone/spec';
+import { m } from '$lib/paraglide/messages';
 
 export const GRAPH_WIDTH = 440;
 const BASE_HEIGHT = 330;
@@ -40,12 +41,12 @@ export function graphLayout(b: BlockSpec, step: number): { nodes: GraphNode[]; e
 	const branch = (id: string, kind: GraphNodeKind, title: string, sub: string): GraphNode => ({ id, kind, x: 0, y: 0, w: 0, h: 52, title, sub, opacity: 1 });
 	const folded = step >= 1;
 	const branches: GraphNode[] = [];
-	for (let i = 0; i < b.k; i++) branches.push(branch(`conv${i}`, 'conv', folded ? `conv ${K}′` : `conv ${K}`, folded ? '+ bias' : '+ BN'));
+	for (let i = 0; i < b.k; i++) branches.push(branch(`conv${i}`, 'conv', folded ? `conv ${K}′` : `conv ${K}`, folded ? m.explorer_node_bias() : '+ BN'));
 	if (b.hasScale)
 		branches.push(
-			branch('scale', 'scale', step >= 2 ? `conv ${K}′` : folded ? 'conv 1×1′' : 'conv 1×1', step >= 2 ? 'padded, + bias' : folded ? '+ bias' : '+ BN')
+			branch('scale', 'scale', step >= 2 ? `conv ${K}′` : folded ? 'conv 1×1′' : 'conv 1×1', step >= 2 ? m.explorer_node_padded_bias() : folded ? m.explorer_node_bias() : '+ BN')
 		);
-	if (b.hasSkip) branches.push(branch('skip', 'skip', step >= 3 ? `I ${K}′` : 'BN', step >= 3 ? 'skip, + bias' : 'skip'));
+	if (b.hasSkip) branches.push(branch('skip', 'skip', step >= 3 ? `I ${K}′` : 'BN', step >= 3 ? m.explorer_node_skip_bias() : m.explorer_node_skip()));
 	const n = branches.length;
 	const gap = 6;
 	const bw = Math.min(112, (W - 16 - gap * (n - 1)) / n);
@@ -57,12 +58,12 @@ export function graphLayout(b: BlockSpec, step: number): { nodes: GraphNode[]; e
 		br.y = merged ? 128 : 108;
 		br.opacity = merged ? 0 : 1;
 	});
-	const fused: GraphNode = { id: 'fused', kind: 'fused', x: W / 2 - 90, y: 100, w: 180, h: 58, title: `one conv ${K}`, sub: 'with bias', opacity: merged ? 1 : 0 };
+	const fused: GraphNode = { id: 'fused', kind: 'fused', x: W / 2 - 90, y: 100, w: 180, h: 58, title: m.explorer_node_one_conv({ k: K }), sub: m.explorer_node_with_bias(), opacity: merged ? 1 : 0 };
 	const sum: GraphNode = { id: 'sum', kind: 'sum', x: W / 2 - 16, y: 190, w: 32, h: 32, title: '+', sub: '', opacity: merged ? 0 : 1 };
 	let y = merged ? 184 : 240;
 	const nodes: GraphNode[] = [{ id: 'in', kind: 'io', x: W / 2 - 24, y: 16, w: 48, h: 30, title: 'x', sub: '', opacity: 1 }, ...branches, fused, sum];
 	if (b.se) {
-		nodes.push({ id: 'se', kind: 'se', x: W / 2 - 60, y, w: 120, h: 30, title: 'squeeze-excite', sub: '', opacity: 1 });
+		nodes.push({ id: 'se', kind: 'se', x: W / 2 - 60, y, w: 120, h: 30, title: m.explorer_node_se(), sub: '', opacity: 1 });
 		y += SE_ROW;
 	}
 	nodes.push({ id: 'relu', kind: 'relu', x: W / 2 - 36, y, w: 72, h: 30, title: 'ReLU', sub: '', opacity: 1 });

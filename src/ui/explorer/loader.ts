@@ -18,6 +18,7 @@ import { OWN_NETWORK, type PageModelId } from '$lib/models';
 import { loadOwnNetwork } from '$ui/yours/store';
 import { loadTypesetter } from './typeset.svelte';
 import { sampleId, type InputId } from './url';
+import { m } from '$lib/paraglide/messages';
 
 /** A MobileOne (ours, S0–S4, or a visitor's state dict), or the merged groups of a visitor's ONNX file. */
 export type LoadedModel =
@@ -64,7 +65,7 @@ export interface ExplorerLoaders {
 export const IMAGENET: Normalization = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 
 async function loadOwn(onProgress: (p: Progress) => void): Promise<LoadedModel> {
-	onProgress({ text: 'Reading your network from this browser…', fraction: null });
+	onProgress({ text: m.explorer_loading_own(), fraction: null });
 	const kept = await loadOwnNetwork().catch(() => null);
 	if (!kept) throw new NoOwnNetwork();
 	await new Promise((r) => setTimeout(r, 30));
@@ -74,20 +75,19 @@ async function loadOwn(onProgress: (p: Progress) => void): Promise<LoadedModel> 
 		return { model: requireUnfused(ck, 'the explorer'), norm: { mean: ck.mean ?? IMAGENET.mean, std: ck.std ?? IMAGENET.std }, trained: true, ownName: kept.name };
 	}
 	const groups = graphGroupSteps(file.model);
-	if (groups.length === 0) throw new Error(`${kept.name} has no group of parallel branches to step through`);
+	if (groups.length === 0) throw new Error(m.explorer_error_no_groups({ name: kept.name }));
 	return { groups, ownName: kept.name };
 }
 
 async function loadWeights(id: PageModelId, onProgress: (p: Progress) => void): Promise<LoadedModel> {
 	if (id === OWN_NETWORK) return loadOwn(onProgress);
 	if (id === 'cifar10') {
-		const text = 'Loading the trained model…';
-		onProgress({ text, fraction: 0 });
-		const ck = await loadShippedCheckpoint((loaded, total) => onProgress({ text: `${text} ${formatBytes(loaded)}`, fraction: total ? loaded / total : null }));
+		onProgress({ text: m.explorer_loading_trained(), fraction: 0 });
+		const ck = await loadShippedCheckpoint((loaded, total) => onProgress({ text: m.explorer_loading_trained_bytes({ size: formatBytes(loaded) }), fraction: total ? loaded / total : null }));
 		return { model: requireUnfused(ck, 'the explorer'), norm: { mean: ck.mean ?? IMAGENET.mean, std: ck.std ?? IMAGENET.std }, trained: true };
 	}
-	if (!isVariantName(id)) throw new Error(`unknown model ${id}`);
-	onProgress({ text: `Generating synthetic weights for ${modelChoice(id).name}…`, fraction: null });
+	if (!isVariantName(id)) throw new Error(m.explorer_error_unknown_model({ id }));
+	onProgress({ text: m.explorer_loading_synthetic({ name: modelChoice(id).name }), fraction: null });
 	// let the message paint before the busy loop
 	await new Promise((r) => setTimeout(r, 30));
 	return { model: syntheticVariant(id), norm: IMAGENET, trained: false };
@@ -95,7 +95,7 @@ async function loadWeights(id: PageModelId, onProgress: (p: Progress) => void): 
 
 function readMine(): InputPixels {
 	const mine = parseProofImage(sessionStorage.getItem(PROOF_IMAGE_KEY));
-	if (!mine) throw new Error('no image from the Classify page in this tab');
+	if (!mine) throw new Error(m.explorer_error_no_mine());
 	const rgba = new Uint8ClampedArray(mine.width * mine.height * 4);
 	for (let i = 0; i < mine.width * mine.height; i++) rgba.set([mine.rgb[3 * i], mine.rgb[3 * i + 1], mine.rgb[3 * i + 2], 255], 4 * i);
 	return { rgba, size: mine.width, name: mine.name };

@@ -14,21 +14,23 @@ import type { Tensor } from '$lib/core/tensor';
 import type { FusedModel, UnfusedBlock, UnfusedModel } from '$lib/mobileone/model';
 import type { BlockSpec } from '$lib/mobileone/spec';
 import { groupChannel, groupInput, proveGroup, type GroupSteps } from '$lib/graph/group-steps';
-import { modelChoice, OWN_NETWORK, ownNetworkLabel, type PageModelId } from '$lib/models';
+import { modelChoice, OWN_NETWORK, type PageModelId } from '$lib/models';
 import { NoOwnNetwork, type ExplorerLoaders, type InputPixels, type Progress } from './loader';
 import { DEFAULT_QUERY, serialize, type ExplorerQuery, type FamilyParam, type InputId, type StepId } from './url';
 import { FAMILY_DEMO_INPUT } from '$lib/families/demo';
 import { FamilyState } from './family-state.svelte';
 import { loadTypesetter } from './typeset.svelte';
+import { m } from '$lib/paraglide/messages';
 
 export type { StepId } from './url';
 
+// getters: the words are read at render time, in the page's language
 export const STEPS = [
-	{ id: 1, short: 'Fold BN', title: 'Fold each BatchNorm into its kernel' },
-	{ id: 2, short: 'Pad 1×1', title: 'Pad the 1×1 scale kernel to 3×3' },
-	{ id: 3, short: 'Skip → kernel', title: 'Write the skip as a kernel' },
-	{ id: 4, short: 'Add up', title: 'Add all kernels and biases into one' },
-	{ id: 5, short: 'Proof', title: 'Run both forms on a real input' }
+	{ id: 1, get short() { return m.explorer_step1_short(); }, get title() { return m.explorer_step1_title(); } },
+	{ id: 2, get short() { return m.explorer_step2_short(); }, get title() { return m.explorer_step2_title(); } },
+	{ id: 3, get short() { return m.explorer_step3_short(); }, get title() { return m.explorer_step3_title(); } },
+	{ id: 4, get short() { return m.explorer_step4_short(); }, get title() { return m.explorer_step4_title(); } },
+	{ id: 5, get short() { return m.explorer_step5_short(); }, get title() { return m.explorer_step5_title(); } }
 ] as const satisfies readonly { id: StepId; short: string; title: string }[];
 
 /** Synthetic S0–S4 get a 64×64 input: every block is convolutional, so any size proves the same thing. */
@@ -42,8 +44,8 @@ export const GROUP_PROOF_SEED = 11;
 
 export function describeGroup(g: GroupSteps): string {
 	const [kh, kw] = g.geometry.kernel;
-	const ch = g.cinPerGroup * g.geometry.group === g.cout ? `${g.cout} ch` : `${g.cinPerGroup * g.geometry.group}→${g.cout} ch`;
-	return `${g.name} · ${g.branches.length} branches → ${kh}×${kw} conv · ${ch}${g.geometry.group > 1 ? ` · ${g.geometry.group} groups` : ''}`;
+	const ch = g.cinPerGroup * g.geometry.group === g.cout ? m.explorer_block_channels({ count: g.cout }) : m.explorer_block_channels_change({ cin: g.cinPerGroup * g.geometry.group, cout: g.cout });
+	return `${g.name} · ${m.explorer_group_branches({ count: g.branches.length, kernel: `${kh}×${kw}` })} · ${ch}${g.geometry.group > 1 ? ` · ${m.explorer_group_groups({ count: g.geometry.group })}` : ''}`;
 }
 
 /** The keys family mode answers to. */
@@ -65,9 +67,9 @@ const KEYS: Record<string, (s: ExplorerState) => void> = {
 };
 
 export function describeBlock(b: BlockSpec): string {
-	const kind = b.role === 'stem' ? 'stem 3×3' : b.role === 'depthwise' ? 'depthwise 3×3' : 'pointwise 1×1';
-	const ch = b.cin === b.cout ? `${b.cout} ch` : `${b.cin}→${b.cout} ch`;
-	return `${b.name} · ${kind} · ${ch}${b.stride > 1 ? ` · stride ${b.stride}` : ''}${b.se ? ' · SE' : ''}`;
+	const kind = b.role === 'stem' ? m.explorer_block_stem({ k: '3×3' }) : b.role === 'depthwise' ? m.explorer_block_depthwise({ k: '3×3' }) : m.explorer_block_pointwise({ k: '1×1' });
+	const ch = b.cin === b.cout ? m.explorer_block_channels({ count: b.cout }) : m.explorer_block_channels_change({ cin: b.cin, cout: b.cout });
+	return `${b.name} · ${kind} · ${ch}${b.stride > 1 ? ` · ${m.explorer_block_stride({ stride: b.stride })}` : ''}${b.se ? ' · SE' : ''}`;
 }
 
 export class ExplorerState {
@@ -80,7 +82,7 @@ export class ExplorerState {
 	ownName = $state<string | null>(null);
 	/** An ONNX file's merged groups, stepped through instead of MobileOne blocks; null for MobileOnes. */
 	graph = $state.raw<GroupSteps[] | null>(null);
-	status = $state.raw<LoadStatus>({ kind: 'loading', progress: { text: 'Loading the trained model…', fraction: 0 } });
+	status = $state.raw<LoadStatus>({ kind: 'loading', progress: { text: m.explorer_loading_trained(), fraction: 0 } });
 	/** A failure to prepare the input image; the rest of the page still works. */
 	inputError = $state<string | null>(null);
 	hasMine = $state(false);
@@ -156,16 +158,15 @@ export class ExplorerState {
 	edited = $derived(this.edits.length > 0 || (this.kOverride !== null && this.kOverride !== this.baseBlock?.spec.k));
 
 	proofNote = $derived.by(() => {
-		if (this.modelId === 'cifar10') return `The input is ${this.inputPixels?.name ?? 'the image'} at 32×32, run through every earlier block of the trained network.`;
+		if (this.modelId === 'cifar10') return m.explorer_note_cifar10({ name: this.inputPixels?.name ?? m.explorer_the_image() });
 		if (this.modelId === OWN_NETWORK && this.groupProofInput)
-			return `The input is seeded random numbers of shape ${this.groupProofInput.shape.join('×')} (seed ${GROUP_PROOF_SEED}), fed to this group directly: the explorer runs the group’s branches exactly as your file has them, and the one merged convolution, not the rest of your graph.`;
-		if (this.modelId === OWN_NETWORK)
-			return `The input is ${this.inputPixels?.name ?? 'the image'} at ${this.inputSize}×${this.inputSize}, run through every earlier block of your network.`;
-		return `${modelChoice(this.modelId).name} here has synthetic weights; the input is the image at ${SYNTHETIC_INPUT}×${SYNTHETIC_INPUT} (the blocks are convolutional, so any size proves the same), run through every earlier block.`;
+			return m.explorer_note_group({ shape: this.groupProofInput.shape.join('×'), seed: GROUP_PROOF_SEED });
+		if (this.modelId === OWN_NETWORK) return m.explorer_note_own({ name: this.inputPixels?.name ?? m.explorer_the_image(), size: this.inputSize });
+		return m.explorer_note_synthetic({ model: modelChoice(this.modelId).name, size: SYNTHETIC_INPUT });
 	});
 
 	/** What the model is called in headings: the catalogue's name, or the visitor's file. */
-	modelName = $derived(this.modelId === OWN_NETWORK ? ownNetworkLabel(this.ownName ?? 'not kept') : modelChoice(this.modelId).name);
+	modelName = $derived(this.modelId === OWN_NETWORK ? m.explorer_own_network_label({ file: this.ownName ?? m.explorer_not_kept() }) : modelChoice(this.modelId).name);
 
 	/** The deep link to exactly this view, or null while there is nothing to link to. */
 	query = $derived.by((): string | null => {
@@ -233,7 +234,7 @@ export class ExplorerState {
 		this.model = null;
 		this.graph = null;
 		this.inputPixels = null;
-		this.status = { kind: 'loading', progress: { text: 'Loading…', fraction: null } };
+		this.status = { kind: 'loading', progress: { text: m.explorer_loading(), fraction: null } };
 		try {
 			const loaded = await this.#loaders.loadModel(id, (progress) => {
 				if (seq === this.#modelSeq) this.status = { kind: 'loading', progress };
@@ -252,7 +253,7 @@ export class ExplorerState {
 			return true;
 		} catch (e) {
 			if (seq === this.#modelSeq)
-				this.status = e instanceof NoOwnNetwork ? { kind: 'missing' } : { kind: 'failed', message: `Could not load the model: ${(e as Error).message}` };
+				this.status = e instanceof NoOwnNetwork ? { kind: 'missing' } : { kind: 'failed', message: m.explorer_load_failed({ message: (e as Error).message }) };
 			return false;
 		}
 	}
@@ -267,7 +268,7 @@ export class ExplorerState {
 			if (px.size === FAMILY_DEMO_INPUT) this.fam.inputPixels = px;
 			if (!this.familyMode) this.inputPixels = px;
 		} catch (e) {
-			if (seq === this.#inputSeq) this.inputError = `Could not prepare the input image: ${(e as Error).message}`;
+			if (seq === this.#inputSeq) this.inputError = m.explorer_input_failed({ message: (e as Error).message });
 		}
 	}
 
