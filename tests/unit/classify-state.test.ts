@@ -280,9 +280,9 @@ describe('ClassifyState', () => {
 		state.dragging = true;
 		state.drop([]);
 		expect(state.dragging).toBe(false);
-		expect(state.status).toEqual({ kind: 'failed', message: LINK_DROPPED });
+		expect(state.status).toEqual({ kind: 'failed', message: LINK_DROPPED() });
 		state.paste([]);
-		expect(state.status).toEqual({ kind: 'failed', message: NOTHING_PASTED });
+		expect(state.status).toEqual({ kind: 'failed', message: NOTHING_PASTED() });
 		expect(state.attempts).toBe(2);
 		state.openCamera();
 		expect(state.status.kind).toBe('idle');

@@ -4,6 +4,7 @@
  * the model and storage are handed in, so tests can drive every step and every race.
  */
 import { tick } from 'svelte';
+import { m } from '$lib/paraglide/messages';
 import { pixelsToInput } from '$lib/image/preprocess';
 import { PROOF_IMAGE_KEY, proofImageFromRgba } from '$lib/image/proofimage';
 import { InputError, type LoadedImage, type NetworkInput } from '$ui/image/decode';
@@ -56,9 +57,9 @@ export interface ClassifyDeps {
 	storage: Pick<Storage, 'setItem'> | null;
 }
 
-export const LINK_DROPPED =
-	'That was a link or some text, not a file. Save the picture to your device and drop or choose the file: this page never downloads anything from other sites.';
-export const NOTHING_PASTED = 'The clipboard holds no picture. Copy an image itself (not its address) and paste again.';
+// Functions, read when shown: the page's locale decides (messages/classify).
+export const LINK_DROPPED = (): string => m.classify_link_dropped();
+export const NOTHING_PASTED = (): string => m.classify_nothing_pasted();
 
 const BUSY: ReadonlySet<Status['kind']> = new Set(['decoding', 'waiting-model', 'running']);
 
@@ -126,13 +127,13 @@ export class ClassifyState {
 	}
 
 	chooseFile(file: File): Promise<void> {
-		return this.#choose((signal) => this.#deps.decode(file, file.name || 'pasted image', signal), null);
+		return this.#choose((signal) => this.#deps.decode(file, file.name || m.classify_pasted_name(), signal), null);
 	}
 
 	chooseSample(s: Sample): Promise<void> {
 		return this.#choose(async (signal) => {
 			const res = await this.#deps.fetch(sampleUrl(s));
-			if (!res.ok) throw new Error(`could not load the sample (HTTP ${res.status})`);
+			if (!res.ok) throw new Error(m.classify_error_sample({ status: res.status }));
 			return this.#deps.decode(await res.blob(), s.file, signal);
 		}, s.file);
 	}
@@ -158,12 +159,12 @@ export class ClassifyState {
 	/** Files dropped on the page: the first is used; a dropped link is explained, never fetched. */
 	drop(files: readonly File[]): void {
 		this.dragging = false;
-		if (files.length === 0) this.refuse(LINK_DROPPED);
+		if (files.length === 0) this.refuse(LINK_DROPPED());
 		else void this.chooseFile(files[0]);
 	}
 
 	paste(files: readonly File[]): void {
-		if (files.length === 0) this.refuse(NOTHING_PASTED);
+		if (files.length === 0) this.refuse(NOTHING_PASTED());
 		else void this.chooseFile(files[0]);
 	}
 
@@ -215,12 +216,12 @@ export class ClassifyState {
 			if (old && old.image !== image) void tick().then(() => old.image.bitmap.close()); // once the view has let go of it
 			if (this.model.kind !== 'ready') this.status = { kind: 'waiting-model' };
 			const ready = await model.catch((e: unknown) => {
-				throw new Error(`the model could not be loaded (${messageOf(e)})`);
+				throw new Error(m.classify_error_model({ reason: messageOf(e) }));
 			});
 			if (!current()) return;
 			this.status = { kind: 'running' };
 			const input = this.input;
-			if (!input) throw new Error('the picture was not turned into the network’s input');
+			if (!input) throw new Error(m.classify_error_no_input());
 			const result = await ready.classify(input);
 			if (!current()) return;
 			this.picture = { ...this.picture!, result };
@@ -233,7 +234,7 @@ export class ClassifyState {
 				message:
 					e instanceof InputError
 						? e.message
-						: `Something went wrong: ${messageOf(e)}. Try another picture, or reload the page.`
+						: m.classify_error_generic({ message: messageOf(e) })
 			};
 		} finally {
 			if (current()) this.attempts++;

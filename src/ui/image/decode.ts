@@ -18,7 +18,9 @@ import { centreSquare, fitWithin, halvingSteps, type Rect } from '$lib/image/cro
 import { DECODE_TIME_LIMIT_MS, MAX_FILE_BYTES } from '$lib/image/budget';
 import { inspectImageFile } from '$lib/image/imagefile';
 import type { DecodeReply, DecodeRequest } from './decode.worker';
-import { fileTooLarge, InputError, problemError, tooSlow, undecodable } from './messages';
+import { fileTooLarge, InputError, problemError, quote, tooSlow, undecodable } from './messages';
+import { m } from '$lib/paraglide/messages';
+import { getLocale } from '$lib/paraglide/runtime';
 import { DECODE_MAX_SIDE, SVG_RASTER_SIDE } from './sizes';
 
 export { DECODE_MAX_SIDE } from './sizes';
@@ -42,7 +44,7 @@ export interface LoadedImage {
 export async function decodeImageBlob(blob: Blob, name: string, signal?: AbortSignal): Promise<LoadedImage> {
 	if (blob.size === 0) throw problemError(inspectImageFile(new Uint8Array()), name);
 	if (blob.size > MAX_FILE_BYTES) throw fileTooLarge(name, blob.size);
-	const reply = await inWorker({ blob, name }, signal);
+	const reply = await inWorker({ blob, name, locale: getLocale() }, signal);
 	signal?.throwIfAborted();
 	switch (reply.kind) {
 		case 'bitmap': {
@@ -79,7 +81,7 @@ function decoder(): Worker {
 		pending.get(e.data.id)?.resolve(e.data.reply);
 		pending.delete(e.data.id);
 	};
-	w.onerror = (e) => restart(new Error(`the image decoder stopped (${e.message || 'worker error'})`));
+	w.onerror = (e) => restart(new Error(m.classify_image_decoder_stopped({ reason: e.message || 'worker error' })));
 	return (worker = w);
 }
 
@@ -142,7 +144,7 @@ async function decodeSvg(blob: Blob, name: string, fallbackWidth: number, fallba
 		try {
 			await img.decode();
 		} catch {
-			throw new InputError('undecodable', `“${name}” is an SVG file this browser could not draw: it is probably not valid SVG.`);
+			throw new InputError('undecodable', m.classify_image_svg_invalid({ name: quote(name) }));
 		}
 		let width = fallbackWidth;
 		let height = fallbackHeight;
@@ -163,10 +165,7 @@ async function decodeSvg(blob: Blob, name: string, fallbackWidth: number, fallba
 			ctx.getImageData(0, 0, 1, 1);
 		} catch {
 			// A browser may refuse to let a page read back some SVG content (e.g. embedded HTML).
-			throw new InputError(
-				'undecodable',
-				`“${name}” is an SVG this browser draws but will not let the page read back (it may embed HTML). Save it as PNG and try that.`
-			);
+			throw new InputError('undecodable', m.classify_image_svg_unreadable({ name: quote(name) }));
 		}
 		const bitmap = await createImageBitmap(canvas);
 		return {
@@ -185,10 +184,10 @@ async function decodeSvg(blob: Blob, name: string, fallbackWidth: number, fallba
 export async function captureVideoFrame(video: HTMLVideoElement): Promise<LoadedImage> {
 	const w = video.videoWidth;
 	const h = video.videoHeight;
-	if (!w || !h) throw new InputError('camera-unavailable', 'The camera has not sent a picture yet. Wait a moment and try again.');
+	if (!w || !h) throw new InputError('camera-unavailable', m.classify_camera_no_frame());
 	const fit = fitWithin(w, h, DECODE_MAX_SIDE);
 	const bitmap = await createImageBitmap(video, { resizeWidth: fit.width, resizeHeight: fit.height, resizeQuality: 'high' });
-	return { name: 'camera photo', bitmap, sourceWidth: w, sourceHeight: h, format: 'camera frame' };
+	return { name: m.classify_camera_name(), bitmap, sourceWidth: w, sourceHeight: h, format: 'camera frame' };
 }
 
 export interface NetworkInput {
@@ -235,20 +234,14 @@ export function cameraError(err: unknown): InputError {
 	switch (name) {
 		case 'NotAllowedError':
 		case 'SecurityError':
-			return new InputError(
-				'camera-denied',
-				'The camera was not allowed. To use it, allow camera access for this site in your browser’s settings, or choose a file instead.'
-			);
+			return new InputError('camera-denied', m.classify_camera_denied());
 		case 'NotFoundError':
 		case 'OverconstrainedError':
-			return new InputError('no-camera', 'No camera was found on this device. Choose a file or a sample photo instead.');
+			return new InputError('no-camera', m.classify_camera_not_found());
 		case 'NotReadableError':
 		case 'AbortError':
-			return new InputError(
-				'camera-unavailable',
-				'The camera could not be started; another app may be using it. Close it and try again, or choose a file.'
-			);
+			return new InputError('camera-unavailable', m.classify_camera_busy());
 		default:
-			return new InputError('camera-unavailable', 'The camera could not be started. Choose a file or a sample photo instead.');
+			return new InputError('camera-unavailable', m.classify_camera_failed());
 	}
 }

@@ -17,11 +17,15 @@ import { readPngStructure, shrinkPng } from '$lib/image/pngdownscale';
 import { checkSvg } from '$lib/image/svgcheck';
 import { FULL_DECODE_MAX_PIXELS } from '$lib/image/budget';
 import { DECODE_MAX_SIDE, SVG_RASTER_SIDE } from './sizes';
-import { FORMAT_NAMES, InputError, problemError, refusal, tooComplexSvg, undecodable, unsupported, type InputErrorKind } from './messages';
+import { m } from '$lib/paraglide/messages';
+import { overwriteGetLocale, type Locale } from '$lib/paraglide/runtime';
+import { FORMAT_NAMES, InputError, problemError, quote, refusal, tooComplexSvg, undecodable, unsupported, type InputErrorKind } from './messages';
 
 export interface DecodeRequest {
 	blob: Blob;
 	name: string;
+	/** The page's locale: a worker's own URL says nothing of it, and its sentences are read there. */
+	locale: Locale;
 }
 
 /** Replies carry their request's id: one worker serves file after file. */
@@ -38,13 +42,16 @@ export type DecodeReply =
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
 scope.onmessage = async (e: MessageEvent<DecodeRequest & { id: number }>) => {
-	const { id, blob, name } = e.data;
+	const { id, blob, name, locale } = e.data;
+	overwriteGetLocale(() => locale);
 	let reply: DecodeReply;
 	try {
 		reply = await decode(new Uint8Array(await blob.arrayBuffer()), name);
 	} catch (err) {
 		const error =
-			err instanceof InputError ? err : new InputError('undecodable', `“${name}” could not be read: ${err instanceof Error ? err.message : String(err)}.`);
+			err instanceof InputError
+				? err
+				: new InputError('undecodable', m.classify_image_unreadable({ name: quote(name), reason: err instanceof Error ? err.message : String(err) }));
 		reply = { kind: 'error', error: { kind: error.kind, message: error.message } };
 	}
 	scope.postMessage({ id, reply } satisfies Envelope, reply.kind === 'bitmap' ? [reply.bitmap] : []);

@@ -1,4 +1,5 @@
 /** What the page and the "your network" worker say to each other. Bytes travel as transferred ArrayBuffers, never copies. */
+import type { WeightsErrorCode } from '$lib/core/errors';
 import type { Counts } from '$lib/graph/fuse-branches';
 import type { Recognised } from '$lib/fuse-file';
 import type { Stage } from './own-file';
@@ -36,4 +37,5 @@ export type FromWorker =
 			fusedOnnx: ArrayBuffer;
 			fusedSafetensors: ArrayBuffer | null;
 	  }
-	| { type: 'error'; id: number; message: string; bytes: ArrayBuffer | null };
+	/** `message` is the engine's English sentence; `code` lets the page say it in its own language. */
+	| { type: 'error'; id: number; message: string; code: WeightsErrorCode | null; bytes: ArrayBuffer | null };

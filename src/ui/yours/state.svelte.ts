@@ -4,7 +4,8 @@
  */
 import { formatScientific } from '$lib/format';
 import type { FromWorker, FuseReport, Proof, ToWorker } from './messages';
-import { sentence, sizeProblem, STAGE_LABELS, type Stage } from './own-file';
+import { failureSentence, sentence, sizeProblem, STAGE_LABELS, type Stage } from './own-file';
+import { m as msg } from '$lib/paraglide/messages';
 import { clearOwnNetwork, loadOwnNetwork, saveOwnNetwork } from './store';
 
 export interface Download {
@@ -26,10 +27,8 @@ export function fusedBaseName(name: string): string {
 }
 
 export function verdictSentence(p: Proof): string {
-	const numbers = `max |Δ| = ${formatScientific(p.maxDelta)} against max |y| = ${formatScientific(p.maxOutput)}`;
-	return p.agrees
-		? `The fused network computes the same function: ${numbers}, within float rounding (≤ ${formatScientific(p.tolerance)} · max |y|).`
-		: `The fused network does NOT agree with the original: ${numbers}, above ${formatScientific(p.tolerance)} · max |y|.`;
+	const numbers = { delta: formatScientific(p.maxDelta), output: formatScientific(p.maxOutput), tolerance: formatScientific(p.tolerance) };
+	return p.agrees ? msg.yours_verdict_agree(numbers) : msg.yours_verdict_disagree(numbers);
 }
 
 export class YoursState {
@@ -39,7 +38,7 @@ export class YoursState {
 	dragging = $state(false);
 
 	readonly verdict = $derived(this.status.kind === 'done' ? verdictSentence(this.status.proof) : null);
-	readonly progressLabel = $derived(this.status.kind === 'busy' ? STAGE_LABELS[this.status.stage] : '');
+	readonly progressLabel = $derived(this.status.kind === 'busy' ? STAGE_LABELS[this.status.stage]() : '');
 
 	private worker: Worker | null = null;
 	private job = 0;
@@ -74,7 +73,7 @@ export class YoursState {
 				const { done, value } = await reader.read();
 				if (id !== this.job) return void reader.cancel();
 				if (done) break;
-				if (at + value.length > bytes.length) throw new Error('the file grew while it was being read');
+				if (at + value.length > bytes.length) throw new Error(msg.yours_file_grew());
 				bytes.set(value, at);
 				at += value.length;
 				this.setBusy(file.name, file.size, 'read', file.size ? at / file.size : 1);
@@ -127,7 +126,7 @@ export class YoursState {
 			e.preventDefault();
 			this.worker?.terminate();
 			this.worker = null;
-			if (this.status.kind === 'busy') this.fail(this.status.name, sentence(`the worker failed: ${e.message || 'it could not start'}`));
+			if (this.status.kind === 'busy') this.fail(this.status.name, sentence(msg.yours_worker_failed({ reason: e.message || msg.yours_worker_no_start() })));
 		};
 		this.worker = w;
 		return w;
@@ -145,7 +144,7 @@ export class YoursState {
 		if (m.type === 'progress') {
 			this.setBusy(name, size, m.stage, m.fraction);
 		} else if (m.type === 'error') {
-			this.fail(name, m.message);
+			this.fail(name, failureSentence(m.code, m.message));
 		} else {
 			this.revoke();
 			const base = fusedBaseName(name);

@@ -4,6 +4,7 @@
  * `fuseNetworkFile` (through `fuseOwnFile`), the proof running both networks in onnxruntime-web,
  * off the page's thread (an unfused S4 is ~60 MB of weights). ORT's files come from our own origin.
  */
+import { WeightsError } from '$lib/core/errors';
 import { AGREEMENT_TOLERANCE } from '$lib/mobileone/explain';
 import type { OnnxRunner } from '$lib/fuse-file';
 import { fetchBytes } from '$ui/shared/models';
@@ -64,7 +65,7 @@ async function fuse(msg: ToWorker): Promise<void> {
 		const st = out.safetensors ? ownBuffer(out.safetensors) : null;
 		post({ type: 'done', id, report, proof, bytes: msg.bytes, fusedOnnx, fusedSafetensors: st }, [msg.bytes, fusedOnnx, ...(st ? [st] : [])]);
 	} catch (e) {
-		post({ type: 'error', id, message: sentence(e), bytes: msg.bytes }, [msg.bytes]);
+		post({ type: 'error', id, message: sentence(e), code: e instanceof WeightsError ? e.code : null, bytes: msg.bytes }, [msg.bytes]);
 	}
 }
 
