@@ -104,7 +104,7 @@ export class LatencyState {
 				return '';
 			case 'preparing':
 			case 'measuring':
-				return m.latency_announce_started({ model: this.modelName(this.model), backend: this.chosenBackend?.label ?? this.backend });
+				return m.latency_announce_started({ model: this.modelName(this.model), backend: this.chosenBackend?.label ?? this.backend ?? '' });
 			case 'done': {
 				const main = ratioOf(s.result, s.result.strongestUnfused, 'fused');
 				return main ? m.latency_announce_finished_ratio({ ratio: formatRatio(main.ratio) }) : m.latency_announce_finished();
