@@ -39,6 +39,9 @@ export function ablationRun(raw: unknown): TrainingRun | null {
 	return { run: typeof r.run === 'string' ? r.run : `k${k}`, k, seed: num(r.seed), top1Fused, top1Unfused, paramsFused, paramsTrainTime, curve: curveOf(r.history), source: 'ablation' };
 }
 
+/** The shipped model's run name (a page shows its own words for it). */
+export const SHIPPED_RUN = 'shipped model';
+
 /** The shipped model (k from its spec's stages) as a run, or null when its metrics lack a number. */
 export function shippedRun(raw: unknown): TrainingRun | null {
 	if (typeof raw !== 'object' || raw === null) return null;
@@ -50,7 +53,7 @@ export function shippedRun(raw: unknown): TrainingRun | null {
 	const paramsFused = num(r.paramsFused);
 	const paramsTrainTime = num(r.paramsTrainTime);
 	if (k === null || top1Fused === null || top1Unfused === null || paramsFused === null || paramsTrainTime === null) return null;
-	return { run: 'shipped model', k, seed: null, top1Fused, top1Unfused, paramsFused, paramsTrainTime, curve: curveOf(r.history), source: 'shipped' };
+	return { run: SHIPPED_RUN, k, seed: null, top1Fused, top1Unfused, paramsFused, paramsTrainTime, curve: curveOf(r.history), source: 'shipped' };
 }
 
 export interface KGroup {

@@ -1,6 +1,8 @@
 /** Messages between the analyses page and its worker, and the words of analysis 4's chart and notes. */
-import type { CurveLine, KComparison, KGroup } from '$lib/analyses/ablation';
+import { SHIPPED_RUN, type CurveLine, type KComparison, type KGroup } from '$lib/analyses/ablation';
 import { formatInt, formatPercentage } from '$lib/format';
+import { m } from '$lib/paraglide/messages';
+import { getLocale } from '$lib/paraglide/runtime';
 import type { AnalysisId } from '$lib/analyses/networks';
 import type { AnalysesRecord } from '$lib/analyses/record';
 
@@ -19,34 +21,52 @@ export type FromWorker =
 	| { type: 'result'; id: number; record: AnalysesRecord }
 	| { type: 'error'; id: number; message: string };
 
-// What the page says about the training runs (analysis 4), in one place for translation.
+// What the page says about the training runs (analysis 4); the words are in messages/analyses.
 
 const pct = (v: number) => `${formatPercentage(v)} %`;
-const points = (d: number) => `${d >= 0 ? '+' : '−'}${formatPercentage(Math.abs(d))} points`;
-const runs = (n: number) => `${n} run${n === 1 ? '' : 's'}`;
-const groupText = (g: KGroup) => (g.runs.length === 1 ? `k = ${g.k}: ${pct(g.mean)} top-1` : `k = ${g.k}: mean ${pct(g.mean)} top-1 over ${runs(g.runs.length)} (${pct(g.min)} to ${pct(g.max)})`);
+const points = (d: number) => m.analyses_k_points({ sign: d >= 0 ? '+' : '−', value: formatPercentage(Math.abs(d)) });
+const runs = (n: number) => (n === 1 ? m.analyses_k_runs_one() : m.analyses_k_runs_many({ count: n }));
+const groupText = (g: KGroup) =>
+	g.runs.length === 1
+		? m.analyses_k_group_one({ k: g.k, top1: pct(g.mean) })
+		: m.analyses_k_group_many({ k: g.k, mean: pct(g.mean), runs: runs(g.runs.length), min: pct(g.min), max: pct(g.max) });
+const lineName = (l: Pick<CurveLine, 'k' | 'seed' | 'run'>) => (l.seed === null ? m.analyses_curve_line_run({ k: l.k, run: l.run === SHIPPED_RUN ? m.analyses_run_shipped() : l.run }) : m.analyses_curve_line_seed({ k: l.k, seed: l.seed }));
 
 export const TRAINING_TEXT = {
-	chartTitle: 'Test accuracy per epoch of every training run, by k and seed',
-	xAxis: 'epoch',
-	yAxis: 'test top-1, %',
-	legendTitle: 'Runs',
-	lineName: (l: Pick<CurveLine, 'k' | 'seed' | 'run'>) => `k = ${l.k}, ${l.seed === null ? l.run : `seed ${l.seed}`}`,
-	lineTitle: (l: CurveLine) => `k = ${l.k}, ${l.seed === null ? l.run : `seed ${l.seed}`}: ${pct(l.points[l.points.length - 1].accuracy)} after epoch ${l.points.length}; ${pct(l.top1Fused)} fused`,
-	noK1: (runName: string) =>
-		`No k = 1 training run has been shipped yet, so there is nothing to compare the k = 4 model with. It is being trained with the same recipe (models/train_cifar10.py --k 1 --run ${runName}); the chart and this note fill in when its file lands in models/ablation/.`
+	get chartTitle() {
+		return m.analyses_curve_title();
+	},
+	get xAxis() {
+		return m.analyses_curve_x();
+	},
+	get yAxis() {
+		return m.analyses_curve_y();
+	},
+	get legendTitle() {
+		return m.analyses_curve_legend();
+	},
+	lineName,
+	lineTitle: (l: CurveLine) =>
+		m.analyses_curve_line_title({ name: lineName(l), last: pct(l.points[l.points.length - 1].accuracy), epoch: l.points.length, fused: pct(l.top1Fused) }),
+	noK1: (runName: string) => m.analyses_k_no_k1({ run: runName })
 };
 
 /** The comparison of k = 4 with k = 1 in words, saying only what the runs support. */
 export function comparisonText(c: KComparison): string {
 	if (c.kind === 'missing') return '';
-	const head = `${groupText(c.high)}; ${groupText(c.low)}. k = ${c.high.k} − k = ${c.low.k}: ${points(c.difference)}${c.kind === 'seeds' ? ' (difference of the means)' : ''}`;
-	const params = c.sameFusedParams ? `, with the same ${formatInt(c.high.runs[0].paramsFused)} parameters after fusion.` : '.';
-	if (c.kind === 'single-runs')
-		return `${head}${params} That is one training run per k, and one seed is not a distribution: how large a difference seed-to-seed variation alone gives is not measured here, so this one may be within it.`;
-	const single = [c.high, c.low].filter((g) => g.runs.length === 1).map((g) => `k = ${g.k} has one run, so its spread is not measured`);
+	const head = m.analyses_k_head({
+		high: groupText(c.high),
+		low: groupText(c.low),
+		kHigh: c.high.k,
+		kLow: c.low.k,
+		difference: points(c.difference),
+		means: c.kind === 'seeds' ? m.analyses_k_means() : ''
+	});
+	const params = c.sameFusedParams ? m.analyses_k_same_params({ params: formatInt(c.high.runs[0].paramsFused, getLocale()) }) : m.analyses_k_end();
+	if (c.kind === 'single-runs') return `${head}${params} ${m.analyses_k_single()}`;
+	const single = [c.high, c.low].filter((g) => g.runs.length === 1).map((g) => m.analyses_k_one_run({ k: g.k }));
 	const spread = c.rangesOverlap
-		? 'The ranges over seeds overlap: the difference is within the seed-to-seed spread measured, so these runs do not show that the extra branches help.'
-		: `The ranges over seeds do not overlap; with ${runs(c.high.runs.length)} and ${runs(c.low.runs.length)} that is a small sample, not a test of significance.`;
+		? m.analyses_k_overlap()
+		: m.analyses_k_no_overlap({ high: runs(c.high.runs.length), low: runs(c.low.runs.length) });
 	return `${head}${params} ${spread}${single.length ? ` (${single.join('; ')}.)` : ''}`;
 }

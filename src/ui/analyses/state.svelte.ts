@@ -3,6 +3,7 @@
  * other devices loaded from files. Numbers come from `$lib/analyses` (summaries) and the worker;
  * nothing here computes statistics.
  */
+import { m } from '$lib/paraglide/messages';
 import { ANALYSIS_IDS, type AnalysisId } from '$lib/analyses/networks';
 import { parseAnalysesRecord, RecordError, resultOf, MAX_RECORD_BYTES, type AnalysesRecord } from '$lib/analyses/record';
 import { activationCosts, branchCosts, zooCorrelations } from '$lib/analyses/summary';
@@ -96,15 +97,15 @@ export class AnalysesState {
 	/** Adds another device's export; one sentence on failure. */
 	load(text: string | null, fileName: string): void {
 		try {
-			if (text === null) throw new RecordError('the file is larger than any export of this page');
-			if (this.records.length >= MAX_OVERLAYS) throw new RecordError(`at most ${MAX_OVERLAYS} devices can be shown at once; remove one first`);
-			const name = fileName.replace(/\.json$/i, '').slice(0, 40) || 'loaded file';
+			if (text === null) throw new RecordError(m.analyses_err_too_large());
+			if (this.records.length >= MAX_OVERLAYS) throw new RecordError(m.analyses_err_too_many({ max: MAX_OVERLAYS }));
+			const name = fileName.replace(/\.json$/i, '').slice(0, 40) || m.analyses_loaded_file();
 			const r = parseAnalysesRecord(text, name);
-			if (!r.results.length) throw new RecordError('the file holds no measured networks');
+			if (!r.results.length) throw new RecordError(m.analyses_err_empty());
 			this.loaded = [...this.loaded, r];
-			this.loadMessage = { ok: true, text: `Added ${name}: ${r.environment.userAgent.slice(0, 80) || r.environment.runtime}.` };
+			this.loadMessage = { ok: true, text: m.analyses_added({ name, detail: r.environment.userAgent.slice(0, 80) || r.environment.runtime }) };
 		} catch (e) {
-			this.loadMessage = { ok: false, text: `${fileName.slice(0, 60)} was not added: ${e instanceof Error ? e.message : String(e)}.` };
+			this.loadMessage = { ok: false, text: m.analyses_not_added({ file: fileName.slice(0, 60), reason: e instanceof Error ? e.message : String(e) }) };
 		}
 	}
 

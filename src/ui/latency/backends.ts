@@ -2,6 +2,7 @@
  * Which of onnxruntime-web's backends this browser can run, and if not, why not. Runs in the page
  * (main thread); the worker inherits the page's cross-origin isolation.
  */
+import { m } from '$lib/paraglide/messages';
 import type { BackendId } from './messages';
 
 export interface BackendOption {
@@ -33,32 +34,31 @@ export async function detectBackends(): Promise<BackendOption[]> {
 	const hasWasm = typeof WebAssembly === 'object';
 	const single: BackendOption = {
 		id: 'wasm-1',
-		label: 'WebAssembly, 1 thread',
+		label: m.latency_backend_wasm_1(),
 		threads: 1,
 		available: hasWasm,
-		reason: hasWasm ? null : 'This browser does not support WebAssembly.'
+		reason: hasWasm ? null : m.latency_backend_no_wasm()
 	};
 	let multiReason: string | null = null;
-	if (!hasWasm) multiReason = 'This browser does not support WebAssembly.';
+	if (!hasWasm) multiReason = m.latency_backend_no_wasm();
 	else if (!isolated)
-		multiReason =
-			'Needs cross-origin isolation, which this page does not have: the server must send the COOP and COEP headers. Without them WebAssembly runs on one thread.';
-	else if (cores < 2) multiReason = 'This device reports a single logical core.';
+		multiReason = m.latency_backend_not_isolated();
+	else if (cores < 2) multiReason = m.latency_backend_one_core();
 	const multi: BackendOption = {
 		id: 'wasm-n',
-		label: `WebAssembly, ${threads} threads`,
+		label: m.latency_backend_wasm_n({ threads }),
 		threads,
 		available: multiReason === null,
 		reason: multiReason
 	};
 	const gpu = (navigator as Navigator & { gpu?: GpuLike }).gpu;
 	let gpuReason: string | null = null;
-	if (!gpu) gpuReason = 'This browser does not offer WebGPU.';
+	if (!gpu) gpuReason = m.latency_backend_no_webgpu();
 	else {
 		try {
-			if (!(await gpu.requestAdapter())) gpuReason = 'This browser offers WebGPU but found no usable GPU adapter.';
+			if (!(await gpu.requestAdapter())) gpuReason = m.latency_backend_no_adapter();
 		} catch {
-			gpuReason = 'This browser offers WebGPU but could not reach a GPU adapter.';
+			gpuReason = m.latency_backend_adapter_error();
 		}
 	}
 	const webgpu: BackendOption = { id: 'webgpu', label: 'WebGPU', threads: 1, available: gpuReason === null, reason: gpuReason };

@@ -1,4 +1,5 @@
 /** How the three forms look on the page: one Okabe–Ito colour each (warm = branches, blue = fused). */
+import { m } from '$lib/paraglide/messages';
 import type { FormId } from '$lib/bench';
 
 export const FORM_COLOR: Record<FormId, string> = {
@@ -14,10 +15,15 @@ export const FORM_INK: Record<FormId, string> = {
 	fused: 'var(--blue-ink)'
 };
 
-/** What each form is, in a sentence, for the graph-size cards. */
+/** What each form is, in a sentence, for the graph-size cards; getters, so each page renders in its own locale. */
 export const FORM_BLURB: Record<FormId, string> = {
-	'unfused-raw': 'The network as it trains: every branch its own Conv → BatchNormalization, summed per block. ONNX Runtime runs it as written.',
-	'unfused-ort':
-		'The same file with ONNX Runtime’s graph optimizations on, its default. It folds each BatchNorm into the conv before it and each add into a conv, but every branch stays a convolution of its own that reads the block’s input again.',
-	fused: 'Fused in your browser by MobileOne Lab’s engine, from the same weights: one conv with a bias per block.'
+	get 'unfused-raw'() {
+		return m.latency_blurb_unfused_raw();
+	},
+	get 'unfused-ort'() {
+		return m.latency_blurb_unfused_ort();
+	},
+	get fused() {
+		return m.latency_blurb_fused();
+	}
 };

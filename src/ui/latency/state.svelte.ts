@@ -3,6 +3,7 @@
  * Statistics and result records come from `$lib/bench` (through the worker); their reading from
  * `./summary`; this file only wires choices to the worker client and derives what the page shows.
  */
+import { m } from '$lib/paraglide/messages';
 import type { FormId, GraphSize, LatencyResult } from '$lib/bench';
 import { formatRatio } from '$lib/format';
 import { labModelChoice, OWN_NETWORK, ownNetworkLabel, type LabModelId as ModelId } from '$lib/models';
@@ -16,13 +17,13 @@ import { DEFAULT_SETTINGS, type LatencySettings } from './url';
 export const BUDGETS: readonly number[] = [5, 10, 20, 40];
 
 export const PHASES: readonly { id: Phase; label: string }[] = [
-	{ id: 'runtime', label: 'Runtime' },
-	{ id: 'weights', label: 'Weights' },
-	{ id: 'build', label: 'Build' },
-	{ id: 'session', label: 'Sessions' },
-	{ id: 'check', label: 'Check' },
-	{ id: 'warmup', label: 'Warm-up' },
-	{ id: 'measure', label: 'Measure' }
+	{ id: 'runtime', get label() { return m.latency_phase_runtime(); } },
+	{ id: 'weights', get label() { return m.latency_phase_weights(); } },
+	{ id: 'build', get label() { return m.latency_phase_build(); } },
+	{ id: 'session', get label() { return m.latency_phase_session(); } },
+	{ id: 'check', get label() { return m.latency_phase_check(); } },
+	{ id: 'warmup', get label() { return m.latency_phase_warmup(); } },
+	{ id: 'measure', get label() { return m.latency_phase_measure(); } }
 ];
 
 /** Phases in which the forms are being timed; before them the worker is still preparing. */
@@ -103,15 +104,15 @@ export class LatencyState {
 				return '';
 			case 'preparing':
 			case 'measuring':
-				return `Benchmark started: ${this.modelName(this.model)}, ${this.chosenBackend?.label ?? this.backend}.`;
+				return m.latency_announce_started({ model: this.modelName(this.model), backend: this.chosenBackend?.label ?? this.backend ?? '' });
 			case 'done': {
 				const main = ratioOf(s.result, s.result.strongestUnfused, 'fused');
-				return main ? `Benchmark finished: the fused network ran ${formatRatio(main.ratio)} as fast as the multi-branch one.` : 'Benchmark finished.';
+				return main ? m.latency_announce_finished_ratio({ ratio: formatRatio(main.ratio) }) : m.latency_announce_finished();
 			}
 			case 'cancelled':
-				return 'Benchmark cancelled.';
+				return m.latency_announce_cancelled();
 			case 'failed':
-				return `The benchmark failed: ${s.message}`;
+				return m.latency_failed({ message: s.message });
 		}
 	});
 
