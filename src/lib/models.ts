@@ -93,12 +93,20 @@ export function labModelChoice(id: ModelId | FamilyModelId): ModelChoice<ModelId
 	return isFamilyModelId(id) ? FAMILY_MODEL_CHOICES.find((m) => m.id === id)! : modelChoice(id);
 }
 
-/** One line under a network's name in the picker: "224×224 · synthetic weights · k = 1 · squeeze-excite". */
-export function modelDetails(id: ModelId | FamilyModelId): string {
-	if (id === 'repvgg-a0') return '224×224 · synthetic weights · 3 branches per block vs 1 fused conv';
-	if (id === 'cifar10') return '32×32 · trained weights · k = 4';
-	if (!isVariantName(id)) return '';
+/** What the picker says under a network's name, as facts; the page words them in its language. */
+export interface ModelFacts {
+	inputSize: number;
+	trained: boolean;
+	/** Branches per block at train time (MobileOne's k); null for RepVGG, whose blocks have three. */
+	k: number | null;
+	squeezeExcite: boolean;
+	family: 'mobileone' | 'repvgg';
+}
+
+export function modelFacts(id: ModelId | FamilyModelId): ModelFacts | null {
+	if (id === 'repvgg-a0') return { inputSize: 224, trained: false, k: null, squeezeExcite: false, family: 'repvgg' };
+	if (id === 'cifar10') return { inputSize: 32, trained: true, k: 4, squeezeExcite: false, family: 'mobileone' };
+	if (!isVariantName(id)) return null;
 	const spec = variantSpec(id);
-	const se = spec.stages.some((s) => s.seBlocks > 0);
-	return `${spec.inputSize}×${spec.inputSize} · synthetic weights · k = ${spec.stages[0].k}${se ? ' · squeeze-excite' : ''}`;
+	return { inputSize: spec.inputSize, trained: false, k: spec.stages[0].k, squeezeExcite: spec.stages.some((s) => s.seBlocks > 0), family: 'mobileone' };
 }

@@ -5,6 +5,7 @@
  */
 import { describeBackend, environmentRows, formDef, type FormId, type LatencyResult } from '$lib/bench';
 import type { EnvironmentInfo } from '$lib/bench';
+import { modelFacts, type FamilyModelId, type ModelId } from '$lib/models';
 import { m } from '$lib/paraglide/messages';
 import { getLocale } from '$lib/paraglide/runtime';
 
@@ -67,4 +68,15 @@ export function deviceRows(result: LatencyResult): [string, string][] {
 		[m.latency_env_protocol(), protocol],
 		[m.latency_env_measured(), result.createdAt]
 	];
+}
+
+/** One line under a network's name in the picker: "224×224 · synthetic weights · k = 1 · squeeze-excite". */
+export function modelDetails(id: ModelId | FamilyModelId): string {
+	const f = modelFacts(id);
+	if (!f) return '';
+	const parts = [`${f.inputSize}×${f.inputSize}`, f.trained ? m.latency_model_trained() : m.latency_model_synthetic()];
+	if (f.family === 'repvgg') parts.push(m.latency_model_repvgg_branches());
+	else parts.push(`k = ${f.k}`);
+	if (f.squeezeExcite) parts.push(m.latency_model_se());
+	return parts.join(' · ');
 }
