@@ -97,6 +97,14 @@ function flatten(e: LinearExpr, tensor: string, sign: 1 | -1 = 1, terms: Term[] 
 	return { terms, sums };
 }
 
+/** The first sum under a chain of one-input operations (BN, scale, …), or null. */
+function innerSum(e: LinearExpr): LinearExpr | null {
+	for (let x = e; ; x = x.of) {
+		if (x.op === 'sum') return x;
+		if (x.op === 'input' || x.op === 'refused') return null;
+	}
+}
+
 function convsOf(e: LinearExpr): Extract<LinearExpr, { op: 'conv' }>[] {
 	const out: Extract<LinearExpr, { op: 'conv' }>[] = [];
 	const walk = (x: LinearExpr) => {
@@ -187,7 +195,13 @@ function strayWhy(index: GraphIndex, t: Term, input: string): string {
 export function planRoot(index: GraphIndex, root: ModelNode): ExprMerge | GroupReport | null {
 	const output = root.outputs[0];
 	const expr = readExpr(index, output);
-	const { terms, sums } = flatten(expr, output);
+	let { terms, sums } = flatten(expr, output);
+	// A BN or a scale over a sum whose terms read different tensors is one impure term: look inside,
+	// so that the group is reported with the branch that keeps it from merging.
+	if (terms.length === 1 && new Set(exprInputs(terms[0].expr)).size > 1) {
+		const inner = innerSum(expr);
+		if (inner) ({ terms, sums } = flatten(inner, output));
+	}
 	const pure = terms.map((t) => {
 		const inputs = new Set(exprInputs(t.expr));
 		return inputs.size === 1 ? [...inputs][0] : null;
