@@ -36,9 +36,12 @@ export interface Slide {
  */
 const FIGURE_SLIDES: Partial<Record<ChapterId, number>> = { 1: 2, 5: 2, 6: 3 };
 
-const CHAPTER_SLIDES = Object.fromEntries(
-	CHAPTER_IDS.map((id) => [id, SLIDE_KINDS.flatMap((kind): Slide[] => Array.from({ length: kind === 'figure' ? (FIGURE_SLIDES[id] ?? 1) : 1 }, (_, i) => ({ kind, part: i + 1 })))])
-) as Record<ChapterId, readonly Slide[]>;
+function chapterSlides(id: ChapterId): readonly Slide[] {
+	return SLIDE_KINDS.flatMap((kind) => Array.from({ length: kind === 'figure' ? (FIGURE_SLIDES[id] ?? 1) : 1 }, (_, i): Slide => ({ kind, part: i + 1 })));
+}
+
+const CHAPTER_SLIDES: Record<ChapterId, readonly Slide[]> = { 1: [], 2: [], 3: [], 4: [], 5: [], 6: [], 7: [], 8: [], 9: [] };
+for (const id of CHAPTER_IDS) CHAPTER_SLIDES[id] = chapterSlides(id);
 
 /** A chapter's slides, in order. */
 export function slidesOf(id: ChapterId): readonly Slide[] {
