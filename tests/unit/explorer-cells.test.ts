@@ -30,4 +30,12 @@ describe('heatmap cell labels', () => {
 		expect(l!.fontPx).toBeGreaterThanOrEqual(24);
 		for (const t of l!.texts) expect(t.length * MONO_ADVANCE * l!.fontPx).toBeLessThanOrEqual(SLIDE_CELL - 1);
 	});
+
+	it('a pointwise identity on a slide: 0s and 1s in 64 px cells grow past a quarter of the side, long labels do not', () => {
+		const ones = cellLabels([0, 1, 0], 64, 0.4);
+		expect(ones!.fontPx).toBeGreaterThanOrEqual(24);
+		expect(cellLabels([0, 1, 0], 64)!.fontPx).toBeLessThan(24);
+		const long = cellLabels([-0.0413, 0.0127], 64, 0.4)!;
+		for (const t of long.texts) expect(t.length * MONO_ADVANCE * long.fontPx).toBeLessThanOrEqual(64 - 1 - 8);
+	});
 });

@@ -17,14 +17,18 @@ export interface CellLabels {
 	fontPx: number;
 }
 
-export function cellLabels(values: ArrayLike<number>, side: number): CellLabels | null {
+/**
+ * `largest`: the biggest label as a fraction of the side. A quarter leaves room for five
+ * characters; a slide asks for more so short labels (a 0, a 1) grow where its cells cannot.
+ */
+export function cellLabels(values: ArrayLike<number>, side: number, largest = 0.25): CellLabels | null {
 	const room = side - 1 - 2 * INSET;
-	// Bigger cells (a slide's) get bigger labels: a quarter of the side, which leaves room for five characters.
-	const largest = side < 34 ? 9 : Math.max(11, Math.floor(side / 4));
+	// Bigger cells (a slide's) get bigger labels, as long as they still fit their cells (below).
+	const top = side < 34 ? 9 : Math.max(11, Math.floor(side * largest));
 	for (const digits of [2, 1]) {
 		const texts = Array.from(values, (v) => formatValue(v, digits));
 		const chars = Math.max(...texts.map((t) => t.length));
-		for (let font = largest; font >= MIN_LABEL_PX; font--) {
+		for (let font = top; font >= MIN_LABEL_PX; font--) {
 			if (chars * MONO_ADVANCE * font <= room) return { texts, fontPx: font };
 		}
 	}

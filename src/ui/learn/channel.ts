@@ -3,7 +3,7 @@
  * (same origin, same browser: nothing leaves the device), and the notes window follows.
  */
 import { isChapterId, type ChapterId } from '$lib/lesson/chapters';
-import { SLIDES } from './url';
+import { slidesOf } from './url';
 
 export const NOTES_CHANNEL = 'mobileone-lab.present';
 
@@ -14,7 +14,7 @@ export function readMessage(data: unknown): PresenterMessage | null {
 	if (typeof data !== 'object' || data === null) return null;
 	const m = data as Record<string, unknown>;
 	if (m.type === 'hello') return { type: 'hello' };
-	if (m.type === 'slide' && isChapterId(m.chapter) && typeof m.slide === 'number' && Number.isInteger(m.slide) && m.slide >= 1 && m.slide <= SLIDES.length)
+	if (m.type === 'slide' && isChapterId(m.chapter) && typeof m.slide === 'number' && Number.isInteger(m.slide) && m.slide >= 1 && m.slide <= slidesOf(m.chapter).length)
 		return { type: 'slide', chapter: m.chapter, slide: m.slide };
 	return null;
 }

@@ -18,7 +18,7 @@ import { batchNormModes, blockTraffic, channelBn, linearityDemo, linearityPatch,
 import { checkAnswer, NO_ATTEMPT, recordAttempt, showsWorkedAnswer, type Verdict } from '$lib/lesson/check';
 import { parseProgress, serializeProgress, solvedCount, type LessonProgress } from '$lib/lesson/progress';
 import type { Facts } from './text';
-import { SLIDES, stepSlide } from './url';
+import { slidesOf, stepSlide, type Slide } from './url';
 
 export interface Progress {
 	text: string;
@@ -66,6 +66,9 @@ export class LessonState {
 	chapter = $state<ChapterId>(1);
 	present = $state(false);
 	slide = $state(1);
+	/** The chapter's slides, and the one on screen when presenting. */
+	slides = $derived(slidesOf(this.chapter));
+	current = $derived<Slide>(this.slides[this.slide - 1] ?? this.slides[0]);
 	/** The last answer's verdict in this chapter, for the message under the question. */
 	verdict = $state<Verdict | null>(null);
 
@@ -166,7 +169,7 @@ export class LessonState {
 		}
 		this.chapter = chapter;
 		this.present = present;
-		this.slide = Math.max(1, Math.min(SLIDES.length, slide));
+		this.slide = Math.max(1, Math.min(slidesOf(chapter).length, slide));
 	}
 
 	answer(response: string | number | boolean) {

@@ -10,6 +10,7 @@ import type { Given } from '$lib/lesson/exercises';
 import { formatInt, formatPrecise, formatScientific } from '$lib/format';
 import { m } from '$lib/paraglide/messages';
 import { getLocale } from '$lib/paraglide/runtime';
+import type { Slide } from './url';
 
 /** What a chapter's words can refer to: the student's own block and channel. */
 export interface Facts {
@@ -38,7 +39,8 @@ export interface ChapterText {
 	question: (g: Given, f: Facts) => string;
 	/** The worked answer, shown after two tries or once solved. */
 	worked: (g: Given, answer: number | boolean, f: Facts) => string;
-	readonly notes: { idea: string; figure: string; confusions: string; question: string };
+	/** Speaker notes, one per slide: `figure` has one per slide the figure is drawn over (see url.ts). */
+	readonly notes: { idea: string; figure: string[]; confusions: string; question: string };
 }
 
 type Message = () => string;
@@ -53,7 +55,7 @@ function chapter(
 		short: Message;
 		figureTitle: Message;
 		confusions: [q: Message, a: Message, source: string][];
-		notes: { idea: Message; figure: Message; confusions: Message; question: Message };
+		notes: { idea: Message; figure: Message[]; confusions: Message; question: Message };
 	},
 	numbered: Pick<ChapterText, 'idea' | 'question' | 'worked'>
 ): ChapterText {
@@ -72,10 +74,16 @@ function chapter(
 		},
 		get notes() {
 			const n = words.notes;
-			return { idea: n.idea(), figure: n.figure(), confusions: n.confusions(), question: n.question() };
+			return { idea: n.idea(), figure: n.figure.map((f) => f()), confusions: n.confusions(), question: n.question() };
 		},
 		...numbered
 	};
+}
+
+/** The speaker's note for one slide of a chapter. */
+export function noteFor(text: ChapterText, slide: Slide): string {
+	const n = text.notes;
+	return slide.kind === 'figure' ? (n.figure[slide.part - 1] ?? n.figure[0]) : n[slide.kind];
 }
 
 export const CHAPTERS: Record<ChapterId, ChapterText> = {
@@ -85,7 +93,7 @@ export const CHAPTERS: Record<ChapterId, ChapterText> = {
 			short: m.learn_c1_short,
 			figureTitle: m.learn_c1_figure,
 			confusions: [[m.learn_c1_conf_1_q, m.learn_c1_conf_1_a, 'RepVGG #89']],
-			notes: { idea: m.learn_c1_note_idea, figure: m.learn_c1_note_figure, confusions: m.learn_c1_note_confusions, question: m.learn_c1_note_question }
+			notes: { idea: m.learn_c1_note_idea, figure: [m.learn_c1_note_figure_kernels, m.learn_c1_note_figure], confusions: m.learn_c1_note_confusions, question: m.learn_c1_note_question }
 		},
 		{
 			idea: (f) => [m.learn_c1_idea_1(), m.learn_c1_idea_2(), m.learn_c1_idea_3({ block: f.block, channel: f.channel })],
@@ -102,7 +110,7 @@ export const CHAPTERS: Record<ChapterId, ChapterText> = {
 				[m.learn_c2_conf_1_q, m.learn_c2_conf_1_a, 'ml-mobileone #8; RepVGG #9, #19, #35, #100'],
 				[m.learn_c2_conf_2_q, m.learn_c2_conf_2_a, 'ml-mobileone #19']
 			],
-			notes: { idea: m.learn_c2_note_idea, figure: m.learn_c2_note_figure, confusions: m.learn_c2_note_confusions, question: m.learn_c2_note_question }
+			notes: { idea: m.learn_c2_note_idea, figure: [m.learn_c2_note_figure], confusions: m.learn_c2_note_confusions, question: m.learn_c2_note_question }
 		},
 		{
 			idea: (f) => [m.learn_c2_idea_1(), m.learn_c2_idea_2(), m.learn_c2_idea_3(), m.learn_c2_idea_4({ block: f.block, channel: f.channel })],
@@ -119,7 +127,7 @@ export const CHAPTERS: Record<ChapterId, ChapterText> = {
 				[m.learn_c3_conf_1_q, m.learn_c3_conf_1_a, 'ACNet #2, #4'],
 				[m.learn_c3_conf_2_q, m.learn_c3_conf_2_a, 'ACNet #43']
 			],
-			notes: { idea: m.learn_c3_note_idea, figure: m.learn_c3_note_figure, confusions: m.learn_c3_note_confusions, question: m.learn_c3_note_question }
+			notes: { idea: m.learn_c3_note_idea, figure: [m.learn_c3_note_figure], confusions: m.learn_c3_note_confusions, question: m.learn_c3_note_question }
 		},
 		{
 			idea: () => [m.learn_c3_idea_1(), m.learn_c3_idea_2(), m.learn_c3_idea_3()],
@@ -137,7 +145,7 @@ export const CHAPTERS: Record<ChapterId, ChapterText> = {
 				[m.learn_c4_conf_2_q, m.learn_c4_conf_2_a, 'ACNet #39'],
 				[m.learn_c4_conf_3_q, m.learn_c4_conf_3_a, 'DBB #9, #39']
 			],
-			notes: { idea: m.learn_c4_note_idea, figure: m.learn_c4_note_figure, confusions: m.learn_c4_note_confusions, question: m.learn_c4_note_question }
+			notes: { idea: m.learn_c4_note_idea, figure: [m.learn_c4_note_figure], confusions: m.learn_c4_note_confusions, question: m.learn_c4_note_question }
 		},
 		{
 			idea: () => [m.learn_c4_idea_1(), m.learn_c4_idea_2()],
@@ -155,7 +163,7 @@ export const CHAPTERS: Record<ChapterId, ChapterText> = {
 				[m.learn_c5_conf_2_q, m.learn_c5_conf_2_a, 'ACNet #39'],
 				[m.learn_c5_conf_3_q, m.learn_c5_conf_3_a, 'DBB #21']
 			],
-			notes: { idea: m.learn_c5_note_idea, figure: m.learn_c5_note_figure, confusions: m.learn_c5_note_confusions, question: m.learn_c5_note_question }
+			notes: { idea: m.learn_c5_note_idea, figure: [m.learn_c5_note_figure, m.learn_c5_note_figure_pointwise], confusions: m.learn_c5_note_confusions, question: m.learn_c5_note_question }
 		},
 		{
 			idea: (f) => [
@@ -178,7 +186,7 @@ export const CHAPTERS: Record<ChapterId, ChapterText> = {
 				[m.learn_c6_conf_1_q, m.learn_c6_conf_1_a, 'RepVGG #9, #19'],
 				[m.learn_c6_conf_2_q, m.learn_c6_conf_2_a, 'RepVGG #59, #85']
 			],
-			notes: { idea: m.learn_c6_note_idea, figure: m.learn_c6_note_figure, confusions: m.learn_c6_note_confusions, question: m.learn_c6_note_question }
+			notes: { idea: m.learn_c6_note_idea, figure: [m.learn_c6_note_figure_sum, m.learn_c6_note_figure_biases, m.learn_c6_note_figure], confusions: m.learn_c6_note_confusions, question: m.learn_c6_note_question }
 		},
 		{
 			idea: (f) => [m.learn_c6_idea_1(), m.learn_c6_idea_2(), m.learn_c6_idea_3({ block: f.block, branches: f.k + 2 })],
@@ -201,7 +209,7 @@ export const CHAPTERS: Record<ChapterId, ChapterText> = {
 				[m.learn_c7_conf_1_q, m.learn_c7_conf_1_a, 'timm PR #1925'],
 				[m.learn_c7_conf_2_q, m.learn_c7_conf_2_a, 'ml-mobileone #10']
 			],
-			notes: { idea: m.learn_c7_note_idea, figure: m.learn_c7_note_figure, confusions: m.learn_c7_note_confusions, question: m.learn_c7_note_question }
+			notes: { idea: m.learn_c7_note_idea, figure: [m.learn_c7_note_figure], confusions: m.learn_c7_note_confusions, question: m.learn_c7_note_question }
 		},
 		{
 			idea: (f) => [m.learn_c7_idea_1(), m.learn_c7_idea_2({ k: f.k }), m.learn_c7_idea_3()],
@@ -220,7 +228,7 @@ export const CHAPTERS: Record<ChapterId, ChapterText> = {
 				[m.learn_c8_conf_2_q, m.learn_c8_conf_2_a, 'ml-mobileone #9, #22; RepViT #50'],
 				[m.learn_c8_conf_3_q, m.learn_c8_conf_3_a, 'ml-mobileone #22']
 			],
-			notes: { idea: m.learn_c8_note_idea, figure: m.learn_c8_note_figure, confusions: m.learn_c8_note_confusions, question: m.learn_c8_note_question }
+			notes: { idea: m.learn_c8_note_idea, figure: [m.learn_c8_note_figure], confusions: m.learn_c8_note_confusions, question: m.learn_c8_note_question }
 		},
 		{
 			idea: () => [m.learn_c8_idea_1(), m.learn_c8_idea_2()],
@@ -237,7 +245,7 @@ export const CHAPTERS: Record<ChapterId, ChapterText> = {
 				[m.learn_c9_conf_1_q, m.learn_c9_conf_1_a, 'RepVGG #89'],
 				[m.learn_c9_conf_2_q, m.learn_c9_conf_2_a, 'ml-mobileone #8; RepVGG #9, #35']
 			],
-			notes: { idea: m.learn_c9_note_idea, figure: m.learn_c9_note_figure, confusions: m.learn_c9_note_confusions, question: m.learn_c9_note_question }
+			notes: { idea: m.learn_c9_note_idea, figure: [m.learn_c9_note_figure], confusions: m.learn_c9_note_confusions, question: m.learn_c9_note_question }
 		},
 		{
 			idea: (f) => [m.learn_c9_idea_1(), m.learn_c9_idea_2({ block: f.block })],

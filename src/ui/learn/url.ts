@@ -18,13 +18,39 @@ export const CHAPTER_SLUGS: Record<ChapterId, string> = {
 	9: 'mistakes'
 };
 
-/** The parts of a chapter, in order: in presenter mode each is a slide. */
-export const SLIDES = ['idea', 'figure', 'confusions', 'question'] as const;
-export type SlideKind = (typeof SLIDES)[number];
+/** The parts of a chapter, in order: in presenter mode each is a slide (a dense figure, several). */
+export const SLIDE_KINDS = ['idea', 'figure', 'confusions', 'question'] as const;
+export type SlideKind = (typeof SLIDE_KINDS)[number];
+
+/** One screen in presenter mode. */
+export interface Slide {
+	kind: SlideKind;
+	/** Which slide of its part this is, 1-based: a figure split over two slides has parts 1 and 2. */
+	part: number;
+}
+
+/**
+ * Figures too dense for one screen at projector size, and how many slides each is drawn over, so
+ * their numbers stay readable from the back of a room instead of shrinking to fit. The figure
+ * draws its part N; every other part is one slide.
+ */
+const FIGURE_SLIDES: Partial<Record<ChapterId, number>> = { 1: 2, 5: 2, 6: 3 };
+
+function chapterSlides(id: ChapterId): readonly Slide[] {
+	return SLIDE_KINDS.flatMap((kind) => Array.from({ length: kind === 'figure' ? (FIGURE_SLIDES[id] ?? 1) : 1 }, (_, i): Slide => ({ kind, part: i + 1 })));
+}
+
+const CHAPTER_SLIDES: Record<ChapterId, readonly Slide[]> = { 1: [], 2: [], 3: [], 4: [], 5: [], 6: [], 7: [], 8: [], 9: [] };
+for (const id of CHAPTER_IDS) CHAPTER_SLIDES[id] = chapterSlides(id);
+
+/** A chapter's slides, in order. */
+export function slidesOf(id: ChapterId): readonly Slide[] {
+	return CHAPTER_SLIDES[id];
+}
 
 export interface LessonQuery {
 	present: boolean;
-	/** 1-based index into SLIDES; only meaningful when presenting. */
+	/** 1-based index into the chapter's slides; only meaningful when presenting. */
 	slide: number;
 }
 
@@ -34,12 +60,13 @@ export function chapterFromSlug(slug: string): ChapterId | null {
 	return CHAPTER_IDS.find((id) => CHAPTER_SLUGS[id] === slug) ?? null;
 }
 
-export function parse(search: string | URLSearchParams): LessonQuery {
+/** The query of chapter `id`'s page: a slide number it doesn't have reads as its first slide. */
+export function parse(search: string | URLSearchParams, id: ChapterId): LessonQuery {
 	const q = typeof search === 'string' ? new URLSearchParams(search) : search;
 	const present = q.has('present') && q.get('present') !== '0';
 	const raw = q.get('slide');
 	const n = raw !== null && /^\d{1,2}$/.test(raw) ? Number(raw) : 1;
-	return { present, slide: n >= 1 && n <= SLIDES.length ? n : 1 };
+	return { present, slide: n >= 1 && n <= slidesOf(id).length ? n : 1 };
 }
 
 /** The query string without "?": empty outside presenter mode. */
@@ -54,7 +81,9 @@ export function chapterHref(id: ChapterId, q: LessonQuery = DEFAULT_QUERY): stri
 
 /** The slide after (+1) or before (−1) this one, across chapters; null past either end. */
 export function stepSlide(id: ChapterId, slide: number, dir: 1 | -1): { chapter: ChapterId; slide: number } | null {
-	const i = CHAPTER_IDS.indexOf(id) * SLIDES.length + (slide - 1) + dir;
-	if (i < 0 || i >= CHAPTER_IDS.length * SLIDES.length) return null;
-	return { chapter: CHAPTER_IDS[Math.floor(i / SLIDES.length)], slide: (i % SLIDES.length) + 1 };
+	const to = slide + dir;
+	if (to >= 1 && to <= slidesOf(id).length) return { chapter: id, slide: to };
+	const other = CHAPTER_IDS[CHAPTER_IDS.indexOf(id) + dir];
+	if (other === undefined) return null;
+	return { chapter: other, slide: dir === 1 ? 1 : slidesOf(other).length };
 }

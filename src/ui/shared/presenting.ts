@@ -10,6 +10,9 @@ const KEY = Symbol('slide-cell');
 /** A 3×3 kernel's cell on a slide, px: its two-decimal labels come out ≥ 24 px (see cells.ts). */
 export const SLIDE_CELL = 112;
 
+/** A pointwise kernel's grid of input channels on a 1920 px slide, px: 256 channels make 26 columns of 64 px cells, with 25 px digits. */
+export const SLIDE_POINTWISE_WIDTH = 1680;
+
 /** Call during a component's set-up: heatmaps below use `get()` as their cell side when it is not null. */
 export function provideSlideCell(get: () => number | null): void {
 	setContext(KEY, get);
