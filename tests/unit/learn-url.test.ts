@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CHAPTER_IDS } from '../../src/lib/lesson/chapters';
 import { readMessage } from '../../src/ui/learn/channel';
 import { chapterFromSlug, chapterHref, CHAPTER_SLUGS, parse, serialize, SLIDES, stepSlide } from '../../src/ui/learn/url';
-import { presenterKey } from '../../src/ui/learn/state.svelte';
+import { presenterKey } from '../../src/ui/shared/presenter';
 
 describe('lesson addresses', () => {
 	it('every chapter has its own slug, read back to the same chapter', () => {
@@ -38,6 +38,6 @@ describe('lesson addresses', () => {
 		expect(presenterKey('Escape')).toBe('leave');
 		expect(presenterKey('a')).toBeNull();
 		expect(readMessage({ type: 'slide', chapter: 3, slide: 2 })).toEqual({ type: 'slide', chapter: 3, slide: 2 });
-		for (const bad of [null, 'x', { type: 'slide', chapter: 10, slide: 1 }, { type: 'slide', chapter: 1, slide: 5 }, { type: 'other' }]) expect(readMessage(bad)).toBeNull();
+		for (const bad of [null, 'x', { type: 'slide', chapter: 10, slide: 1 }, { type: 'slide', chapter: 1, slide: 5 }, { type: 'other' }, { type: 'hello' }]) expect(readMessage(bad)).toBeNull();
 	});
 });
