@@ -16,17 +16,17 @@ const spec = validateSpec({
 });
 
 describe('explorer slides', () => {
-	it('one slide per branch fold, then pad, skip, sum and proof, each naming its step', () => {
+	it('one slide per branch fold, then pad, skip, the sum’s kernels and biases, and proof, each naming its step', () => {
 		const model = syntheticModel(spec, 7);
 		const dw = model.blocks.find((b) => b.spec.role === 'depthwise')!;
 		const view = channelSteps(fuseBlockSteps(dw), 2);
 		// k = 3 conv branches and the 1×1 scale branch
 		expect(view.folds.length).toBe(4);
 		const slides = explorerSlides(view);
-		expect(slides.map((s) => s.kind)).toEqual(['fold', 'fold', 'fold', 'fold', 'pad', 'skip', 'sum', 'proof']);
-		expect(slides.map((s) => s.step)).toEqual([1, 1, 1, 1, 2, 3, 4, 5]);
+		expect(slides.map((s) => s.kind)).toEqual(['fold', 'fold', 'fold', 'fold', 'pad', 'skip', 'sum', 'bias', 'proof']);
+		expect(slides.map((s) => s.step)).toEqual([1, 1, 1, 1, 2, 3, 4, 4, 5]);
 		expect(slides.filter((s) => s.kind === 'fold').map((s) => (s.kind === 'fold' ? s.fold : -1))).toEqual([0, 1, 2, 3]);
-		expect([1, 2, 3, 4, 5].map((step) => firstSlideOf(slides, step as 1 | 2 | 3 | 4 | 5))).toEqual([1, 5, 6, 7, 8]);
+		expect([1, 2, 3, 4, 5].map((step) => firstSlideOf(slides, step as 1 | 2 | 3 | 4 | 5))).toEqual([1, 5, 6, 7, 9]);
 	});
 
 	it('clickers and keyboards move; Esc leaves', () => {

@@ -135,7 +135,7 @@ describe('explorer state', () => {
 		expect(s.proof?.agrees).toBe(true);
 	});
 
-	it('presents a block as slides: one per branch fold, then pad, skip, sum and proof; the link and the step follow', async () => {
+	it('presents a block as slides: one per branch fold, then pad, skip, sum (kernels, biases) and proof; the link and the step follow', async () => {
 		const { loaders, models, inputs } = slowLoaders();
 		const s = new ExplorerState(loaders);
 		const started = s.start(parse('model=cifar10&block=stage1.1&ch=2&input=dog&present&slide=2'));
@@ -146,7 +146,7 @@ describe('explorer state', () => {
 		const folds = s.view!.folds.length;
 		// a pointwise block: its k = 2 conv branches, and no scale branch
 		expect(folds).toBe(2);
-		expect(s.slides.map((x) => x.kind)).toEqual(['fold', 'fold', 'pad', 'skip', 'sum', 'proof']);
+		expect(s.slides.map((x) => x.kind)).toEqual(['fold', 'fold', 'pad', 'skip', 'sum', 'bias', 'proof']);
 		expect(s.presenting).toBe(true);
 		expect(s.currentSlide).toEqual({ kind: 'fold', step: 1, fold: 1 });
 		expect(s.query).toBe('model=cifar10&block=stage1.1&ch=2&input=dog&present&slide=2');

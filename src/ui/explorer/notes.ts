@@ -10,7 +10,7 @@ import type { ExplorerSlide } from './slides';
 export const EXPLORER_NOTES_CHANNEL = 'mobileone-lab.present.explorer';
 
 export type SlideKind = ExplorerSlide['kind'];
-const KINDS: readonly SlideKind[] = ['fold', 'pad', 'skip', 'sum', 'proof'];
+const KINDS: readonly SlideKind[] = ['fold', 'pad', 'skip', 'sum', 'bias', 'proof'];
 
 export interface ExplorerNotesMessage {
 	type: 'explorer-slide';
@@ -38,5 +38,5 @@ export function readNotesMessage(data: unknown): ExplorerNotesMessage | null {
 
 /** What the speaker says on a kind of slide. */
 export function speakerNote(kind: SlideKind): string {
-	return { fold: m.explorer_notes_fold, pad: m.explorer_notes_pad, skip: m.explorer_notes_skip, sum: m.explorer_notes_sum, proof: m.explorer_notes_proof }[kind]();
+	return { fold: m.explorer_notes_fold, pad: m.explorer_notes_pad, skip: m.explorer_notes_skip, sum: m.explorer_notes_sum, bias: m.explorer_notes_bias, proof: m.explorer_notes_proof }[kind]();
 }

@@ -1,12 +1,13 @@
 /**
  * Presenter mode's slides for one block and channel: step 1 is split into one slide per branch's
- * BatchNorm fold (a whole step 1 is too tall for a projector), then one slide for each later step.
+ * BatchNorm fold (a whole step 1 is too tall for a projector), then one slide for each later step,
+ * except the sum: its kernels and its biases are two slides, so the kernels' digits stay large.
  * Pure: the explorer's state derives the list, the slide view draws each one with the step views.
  */
 import type { ChannelSteps } from '$lib/mobileone/explain';
 import type { StepId } from './url';
 
-export type ExplorerSlide = { kind: 'fold'; step: 1; fold: number } | { kind: 'pad'; step: 2 } | { kind: 'skip'; step: 3 } | { kind: 'sum'; step: 4 } | { kind: 'proof'; step: 5 };
+export type ExplorerSlide = { kind: 'fold'; step: 1; fold: number } | { kind: 'pad'; step: 2 } | { kind: 'skip'; step: 3 } | { kind: 'sum'; step: 4 } | { kind: 'bias'; step: 4 } | { kind: 'proof'; step: 5 };
 
 export function explorerSlides(view: ChannelSteps): ExplorerSlide[] {
 	return [
@@ -14,6 +15,7 @@ export function explorerSlides(view: ChannelSteps): ExplorerSlide[] {
 		{ kind: 'pad', step: 2 },
 		{ kind: 'skip', step: 3 },
 		{ kind: 'sum', step: 4 },
+		{ kind: 'bias', step: 4 },
 		{ kind: 'proof', step: 5 }
 	];
 }
