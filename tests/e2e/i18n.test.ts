@@ -25,7 +25,8 @@ const ROUTES: readonly string[] = [
 	'/',
 	...SECTIONS.map((s) => s.href),
 	...CHAPTER_IDS.map((id) => `${LEARN_PATH}/${CHAPTER_SLUGS[id]}`),
-	`${LEARN_PATH}/notes`
+	`${LEARN_PATH}/notes`,
+	'/explorer/notes'
 ];
 
 const ko = (path: string) => (path === '/' ? '/ko' : `/ko${path}`);

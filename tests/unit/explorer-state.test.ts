@@ -135,6 +135,40 @@ describe('explorer state', () => {
 		expect(s.proof?.agrees).toBe(true);
 	});
 
+	it('presents a block as slides: one per branch fold, then pad, skip, sum (kernels, biases) and proof; the link and the step follow', async () => {
+		const { loaders, models, inputs } = slowLoaders();
+		const s = new ExplorerState(loaders);
+		const started = s.start(parse('model=cifar10&block=stage1.1&ch=2&input=dog&present&slide=2'));
+		models.get('cifar10')!.resolve(loaded(0));
+		await settle();
+		inputs.get('dog')!.resolve(pixels('dog', 32));
+		await started;
+		const folds = s.view!.folds.length;
+		// a pointwise block: its k = 2 conv branches, and no scale branch
+		expect(folds).toBe(2);
+		expect(s.slides.map((x) => x.kind)).toEqual(['fold', 'fold', 'pad', 'skip', 'sum', 'bias', 'proof']);
+		expect(s.presenting).toBe(true);
+		expect(s.currentSlide).toEqual({ kind: 'fold', step: 1, fold: 1 });
+		expect(s.query).toBe('model=cifar10&block=stage1.1&ch=2&input=dog&present&slide=2');
+		for (let i = 0; i < 2; i++) s.presenterAction('next');
+		expect(s.currentSlide?.kind).toBe('skip');
+		expect(s.step).toBe(3);
+		expect(s.query).toContain('present&slide=4');
+		for (let i = 0; i < 5; i++) s.presenterAction('next');
+		expect(s.slideIndex).toBe(s.slides.length);
+		for (let i = 0; i < 20; i++) s.presenterAction('previous');
+		expect(s.slideIndex).toBe(1);
+		s.showSlide(folds + 1);
+		s.presenterAction('leave');
+		expect(s.presenting).toBe(false);
+		expect(s.step).toBe(2);
+		expect(s.query).toBe('model=cifar10&block=stage1.1&ch=2&step=2&input=dog');
+		// presenting again starts at the step's first slide
+		s.setStep(4);
+		s.startPresenting();
+		expect(s.currentSlide?.kind).toBe('sum');
+	});
+
 	it('an unknown block falls back to the first; "mine" without a picture falls back to the default input', async () => {
 		const { loaders, models } = slowLoaders();
 		const s = new ExplorerState(loaders);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_QUERY, FAMILY_PARAMS, parse, serialize, type ExplorerQuery } from '../../src/ui/explorer/url';
 
-const MOBILEONE = { family: null, familyStep: 1, zeroGap: false } as const;
+const MOBILEONE = { family: null, familyStep: 1, zeroGap: false, present: false, slide: 1 } as const;
 
 describe('explorer url', () => {
 	it('reads and writes family mode, without MobileOne\'s parameters', () => {
@@ -33,6 +33,21 @@ describe('explorer url', () => {
 	it('writes the parameters in a fixed order, under their short names', () => {
 		expect(serialize({ ...MOBILEONE, model: 'cifar10', block: 'stage1.2', channel: 3, step: 2, input: 'mine' })).toBe('model=cifar10&block=stage1.2&ch=3&step=2&input=mine');
 		expect(serialize({ ...DEFAULT_QUERY })).not.toContain('block=');
+	});
+
+	it('reads and writes presenter mode: a bare `present` and the slide instead of the step', () => {
+		const q: ExplorerQuery = { ...MOBILEONE, model: 'cifar10', block: 'stage1.2', channel: 3, step: 1, input: 'cat-chelsea', present: true, slide: 4 };
+		const text = serialize(q);
+		expect(text).toBe('model=cifar10&block=stage1.2&ch=3&input=cat-chelsea&present&slide=4');
+		expect(parse(text)).toEqual(q);
+		expect(parse(`?${text}`)).toEqual(q);
+		// browsing writes the step and no slide
+		expect(serialize({ ...q, present: false, step: 3 })).toBe('model=cifar10&block=stage1.2&ch=3&step=3&input=cat-chelsea');
+		expect(parse('present=1&slide=2')).toMatchObject({ present: true, slide: 2 });
+		expect(parse('present=0&slide=2').present).toBe(false);
+		for (const bad of ['0', '100', '-1', '2.5', '1e1', 'x', '']) expect(parse(`present&slide=${bad}`).slide, bad).toBe(1);
+		// family mode has no slides: presenting there is not written
+		expect(serialize({ ...DEFAULT_QUERY, family: 'acnet', present: true, slide: 3 })).not.toMatch(/present|slide/);
 	});
 
 	it('falls back to the defaults when nothing is given', () => {

@@ -3,7 +3,7 @@ import { CHAPTER_IDS } from '../../src/lib/lesson/chapters';
 import { readMessage } from '../../src/ui/learn/channel';
 import { chapterFromSlug, chapterHref, CHAPTER_SLUGS, parse, serialize, slidesOf, SLIDE_KINDS, stepSlide } from '../../src/ui/learn/url';
 import { CHAPTERS, noteFor } from '../../src/ui/learn/text';
-import { presenterKey } from '../../src/ui/learn/state.svelte';
+import { presenterKey } from '../../src/ui/shared/presenter';
 
 describe('lesson addresses', () => {
 	it('every chapter has its own slug, read back to the same chapter', () => {
@@ -58,6 +58,6 @@ describe('lesson addresses', () => {
 		expect(presenterKey('a')).toBeNull();
 		expect(readMessage({ type: 'slide', chapter: 3, slide: 2 })).toEqual({ type: 'slide', chapter: 3, slide: 2 });
 		expect(readMessage({ type: 'slide', chapter: 6, slide: 6 })).toEqual({ type: 'slide', chapter: 6, slide: 6 });
-		for (const bad of [null, 'x', { type: 'slide', chapter: 10, slide: 1 }, { type: 'slide', chapter: 2, slide: 5 }, { type: 'slide', chapter: 1, slide: 6 }, { type: 'other' }]) expect(readMessage(bad)).toBeNull();
+		for (const bad of [null, 'x', { type: 'slide', chapter: 10, slide: 1 }, { type: 'slide', chapter: 2, slide: 5 }, { type: 'slide', chapter: 1, slide: 6 }, { type: 'other' }, { type: 'hello' }]) expect(readMessage(bad)).toBeNull();
 	});
 });

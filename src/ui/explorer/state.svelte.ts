@@ -16,6 +16,8 @@ import type { BlockSpec } from '$lib/mobileone/spec';
 import { groupChannel, groupInput, proveGroup, type GroupSteps } from '$lib/graph/group-steps';
 import { modelChoice, OWN_NETWORK, type PageModelId } from '$lib/models';
 import { NoOwnNetwork, type ExplorerLoaders, type InputPixels, type Progress } from './loader';
+import { explorerSlides, firstSlideOf, type ExplorerSlide } from './slides';
+import type { PresenterAction } from '$ui/shared/presenter';
 import { DEFAULT_QUERY, serialize, type ExplorerQuery, type FamilyParam, type InputId, type StepId } from './url';
 import { FAMILY_DEMO_INPUT } from '$lib/families/demo';
 import { FamilyState } from './family-state.svelte';
@@ -102,6 +104,10 @@ export class ExplorerState {
 	kOverride = $state<number | null>(null);
 	mistakes = $state<BranchMistakes>({});
 
+	/** Presenter mode: this block and channel's steps as slides; `slide` is 1-based and may run past a smaller block's last (read `slideIndex`). */
+	present = $state(false);
+	slide = $state(1);
+
 	/** Another family's block instead of MobileOne's (its own state, a sibling class). */
 	familyMode = $state(false);
 	readonly fam = new FamilyState();
@@ -153,6 +159,14 @@ export class ExplorerState {
 		return runBlocks(this.fusedModel as FusedModel, this.input, 0, this.blockIndex);
 	});
 
+	slides = $derived(this.view ? explorerSlides(this.view) : []);
+	/** The slide shown, 1-based, within this block's slides. */
+	slideIndex = $derived(Math.max(1, Math.min(this.slide, this.slides.length)));
+	currentSlide = $derived<ExplorerSlide | null>(this.slides[this.slideIndex - 1] ?? null);
+	/** Presenter mode is offered for MobileOne blocks (not family mode, not an ONNX file's groups). */
+	canPresent = $derived(!this.familyMode && this.graph === null && this.view !== null);
+	presenting = $derived(this.present && this.canPresent);
+
 	proof = $derived(this.block && this.steps && this.blockInput ? proveBlock(this.block, this.steps, this.blockInput, this.mistakes) : null);
 
 	edited = $derived(this.edits.length > 0 || (this.kOverride !== null && this.kOverride !== this.baseBlock?.spec.k));
@@ -178,7 +192,7 @@ export class ExplorerState {
 		}
 		const name = this.group ? `group${this.blockIndex + 1}` : this.block?.spec.name;
 		if (!this.ready || !name) return null;
-		return serialize({ ...DEFAULT_QUERY, model: this.modelId, block: name, channel: this.channel, step: this.step, input: this.inputId });
+		return serialize({ ...DEFAULT_QUERY, model: this.modelId, block: name, channel: this.channel, step: this.step, input: this.inputId, present: this.presenting, slide: this.slideIndex });
 	});
 
 	/** How many blocks (or ONNX groups) there are to step through. */
@@ -204,6 +218,10 @@ export class ExplorerState {
 		this.setBlock(i >= 0 ? i : 0);
 		this.setChannel(q.channel);
 		this.setStep(q.step);
+		if (q.present) {
+			this.present = true;
+			this.showSlide(q.slide);
+		}
 		await this.selectInput(this.inputId);
 	}
 
@@ -282,6 +300,30 @@ export class ExplorerState {
 		const f = KEYS[key] ?? (/^[1-5]$/.test(key) ? (s: ExplorerState) => s.setStep(Number(key)) : null);
 		f?.(this);
 		return f !== null;
+	}
+
+	/** Start presenting at the current step's first slide. */
+	startPresenting() {
+		this.present = true;
+		this.slide = firstSlideOf(this.slides, this.step);
+	}
+
+	/** Back to the explorer, on the step the last slide showed. */
+	stopPresenting() {
+		if (this.currentSlide) this.step = this.currentSlide.step;
+		this.present = false;
+	}
+
+	/** Show slide `n` (1-based, clamped to this block's slides); the step follows it. */
+	showSlide(n: number) {
+		this.slide = Math.max(1, Math.min(n, this.slides.length));
+		if (this.currentSlide) this.step = this.currentSlide.step;
+	}
+
+	/** Act on a presenter key (see `$ui/shared/presenter`). */
+	presenterAction(action: PresenterAction) {
+		if (action === 'leave') this.stopPresenting();
+		else this.showSlide(this.slideIndex + (action === 'next' ? 1 : -1));
 	}
 
 	setBlock(i: number) {

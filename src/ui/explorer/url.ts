@@ -1,5 +1,6 @@
 /**
- * The explorer's deep link: model, block, channel, step and input image in the query string.
+ * The explorer's deep link: model, block, channel, step and input image in the query string, and
+ * presenter mode's `present&slide=N` (a slide instead of a step: step 1 is one slide per branch).
  * One table says, per property, its parameter name, how to read it (anything unreadable falls back
  * to the default) and how to write it; `parse` and `serialize` only walk that table.
  */
@@ -47,6 +48,10 @@ export interface ExplorerQuery {
 	channel: number;
 	step: StepId;
 	input: InputId;
+	/** Presenter mode: the step views as slides for a projector. */
+	present: boolean;
+	/** 1-based slide when presenting; checked against the block's slide count once it is loaded. */
+	slide: number;
 }
 
 /** A sample's id in links and in the picker: its file name without the extension. */
@@ -54,7 +59,7 @@ export const sampleId = (file: string): string => file.replace(/\.\w+$/, '');
 
 export const DEFAULT_INPUT = sampleId(SAMPLES.find((x) => x.label === 'cat')?.file ?? SAMPLES[0].file);
 
-export const DEFAULT_QUERY: Readonly<ExplorerQuery> = { family: null, familyStep: 1, zeroGap: false, model: 'cifar10', block: null, channel: 0, step: 1, input: DEFAULT_INPUT };
+export const DEFAULT_QUERY: Readonly<ExplorerQuery> = { family: null, familyStep: 1, zeroGap: false, model: 'cifar10', block: null, channel: 0, step: 1, input: DEFAULT_INPUT, present: false, slide: 1 };
 
 interface Field<K extends keyof ExplorerQuery> {
 	key: K;
@@ -63,6 +68,9 @@ interface Field<K extends keyof ExplorerQuery> {
 	read: (raw: string) => ExplorerQuery[K] | undefined;
 	write: (value: ExplorerQuery[K]) => string | null;
 }
+
+/** More slides than any block has (its branches, then four more): a bound on what a link may ask for. */
+export const MAX_SLIDES = 99;
 
 const field = <K extends keyof ExplorerQuery>(f: Field<K>) => f;
 const integer = (raw: string) => (/^\d{1,6}$/.test(raw) ? Number(raw) : undefined);
@@ -88,7 +96,9 @@ const FIELDS = [
 		param: 'input',
 		read: (raw) => (raw === 'mine' || SAMPLES.some((x) => sampleId(x.file) === raw) ? raw : undefined),
 		write: (v) => v
-	})
+	}),
+	field({ key: 'present', param: 'present', read: (raw) => raw !== '0', write: (v) => (v ? '' : null) }),
+	field({ key: 'slide', param: 'slide', read: (raw) => { const n = integer(raw); return n !== undefined && n >= 1 && n <= MAX_SLIDES ? n : undefined; }, write: String })
 ];
 
 export function parse(search: string | URLSearchParams): ExplorerQuery {
@@ -106,14 +116,23 @@ export function parse(search: string | URLSearchParams): ExplorerQuery {
 const FAMILY_ONLY = new Set(['fstep', 'gap']);
 const MOBILEONE_ONLY = new Set(['model', 'block', 'step']);
 
-/** The query string, without the "?", in the table's order; a null block is left out, and so is what the other mode reads. */
+/** A slide stands for the step while presenting, and only then. */
+const PRESENT_ONLY = new Set(['present', 'slide']);
+const BROWSE_ONLY = new Set(['step']);
+
+/**
+ * The query string, without the "?", in the table's order; a null block is left out, and so is
+ * what the other mode reads. Presenting is written as a bare `present`, like the lesson's.
+ */
 export function serialize(query: ExplorerQuery): string {
 	const q = new URLSearchParams();
 	const skip = query.family === null ? FAMILY_ONLY : MOBILEONE_ONLY;
+	// family mode has no slides yet
+	const presenting = query.present && query.family === null;
 	for (const f of FIELDS) {
-		if (skip.has(f.param)) continue;
+		if (skip.has(f.param) || (presenting ? BROWSE_ONLY : PRESENT_ONLY).has(f.param)) continue;
 		const v = (f.write as (v: unknown) => string | null)(query[f.key]);
 		if (v !== null) q.set(f.param, v);
 	}
-	return q.toString();
+	return q.toString().replace(/(^|&)present=(?=&|$)/, '$1present');
 }

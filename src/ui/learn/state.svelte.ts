@@ -44,14 +44,6 @@ export type LoadStatus = { kind: 'loading'; progress: Progress } | { kind: 'read
 export const BATCH_A = [-1.2, -0.4, 0.3] as const;
 export const BATCH_B = [1.5, 2.2, 3.1] as const;
 
-/** What a key does in presenter mode. */
-export function presenterKey(key: string): 'next' | 'previous' | 'leave' | null {
-	if (key === 'PageDown' || key === 'ArrowRight' || key === 'ArrowDown' || key === ' ') return 'next';
-	if (key === 'PageUp' || key === 'ArrowLeft' || key === 'ArrowUp') return 'previous';
-	if (key === 'Escape') return 'leave';
-	return null;
-}
-
 export class LessonState {
 	readonly #loaders: LessonLoaders;
 	readonly #storage: LessonStorage;
