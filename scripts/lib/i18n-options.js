@@ -8,5 +8,8 @@
 export const paraglideOptions = {
 	project: './project.inlang',
 	outdir: './src/lib/paraglide',
-	strategy: /** @type {const} */ (['url', 'baseLocale'])
+	strategy: /** @type {const} */ (['url', 'baseLocale']),
+	// SvelteKit's own default: prerendering writes /ko as ko.html, and a plain static host serves
+	// /ko but not /ko/ from it, so the Korean home page is linked without the slash.
+	trailingSlash: /** @type {const} */ ('never')
 };
