@@ -11,6 +11,7 @@
 import { seededNormal } from './core/random';
 import { maxAbs, maxAbsDiff, type Tensor } from './core/tensor';
 import { formatDelta, formatInt, formatValue } from './format';
+import { foldConstants } from './graph/fold-constants';
 import { fuseParallelBranches, type Counts, type GroupReport } from './graph/fuse-branches';
 import { collapseByStage, collapseTotal } from './mobileone/collapse';
 import { AGREEMENT_TOLERANCE } from './mobileone/explain';
@@ -22,7 +23,7 @@ import { saveCheckpoint } from './io/checkpoint';
 import { readNetworkFile } from './io/network-file';
 import { buildOnnx, INPUT_NAME, OUTPUT_NAME } from './io/onnx/build';
 import { encodeOnnx } from './io/onnx/encode';
-import { elementCount, intsAttribute, isStandardDomain, type ModelDim, type OnnxModel } from './io/onnx/model';
+import { DATA_TYPE, elementCount, intsAttribute, isStandardDomain, tensorValues, type ModelDim, type ModelNode, type ModelTensor, type OnnxModel } from './io/onnx/model';
 import { checkpointFromTensors } from './io/checkpoint';
 import { checkWeightValues } from './io/integrity';
 import { readSafetensors, writeSafetensors, type SafetensorsFile } from './io/safetensors';
@@ -446,6 +447,18 @@ const fixed = (d: ModelDim): number | null => (typeof d === 'number' && d > 0 ? 
 /** Operators that can make a tensor's H×W larger than their inputs': the check's cost cannot be bounded through them. */
 const GROWS = new Set(['Resize', 'Upsample', 'ConvTranspose', 'Tile', 'Expand', 'Pad', 'DepthToSpace', 'ConstantOfShape', 'Loop', 'Scan', 'If']);
 
+/** The widest constant Pad the check bounds: a conv's padding in all but name (DBB pads by K // 2). */
+const MAX_CONSTANT_PAD = 16;
+
+/** What a Pad with constant pads of a few pixels adds to H and W (its last two axes), or null (computed, or wider). */
+function constantPads(node: ModelNode, inits: ReadonlyMap<string, ModelTensor>): [number, number] | null {
+	const t = node.inputs[1] ? inits.get(node.inputs[1]) : undefined;
+	const pads = t && (t.dataType === DATA_TYPE.INT64 || t.dataType === DATA_TYPE.INT32) ? tensorValues(t) : null;
+	if (!pads || pads.length < 4 || pads.length % 2 || node.inputs[3] || !pads.every((p) => Number.isSafeInteger(p) && p <= MAX_CONSTANT_PAD)) return null;
+	const r = pads.length / 2;
+	return [Math.max(0, pads[r - 2]) + Math.max(0, pads[2 * r - 2]), Math.max(0, pads[r - 1]) + Math.max(0, pads[2 * r - 1])];
+}
+
 /**
  * Multiply-adds of running `model` once on an input of `batch` × H × W, bounded from above: H×W is
  * carried through the graph (Conv and pooling by their strides, pads and kernels, global pooling to
@@ -460,12 +473,14 @@ export function graphCost(model: OnnxModel, input: string, batch: number, h: num
 	let macs = 0;
 	for (const node of g.nodes) {
 		if (!isStandardDomain(node.domain)) throw new FuseError('check-unsupported', `the graph has a "${node.opType}" node of domain "${node.domain}"; the check only runs standard operators`);
-		if (GROWS.has(node.opType)) throw new FuseError('check-unsupported', `the graph has a ${node.opType} node; the check cannot bound the work of running it`);
+		const padded = node.opType === 'Pad' ? constantPads(node, inits) : null;
+		if (GROWS.has(node.opType) && !padded) throw new FuseError('check-unsupported', `the graph has a ${node.opType} node; the check cannot bound the work of running it`);
 		// An input not produced yet (a graph out of order) counts as the full input's size: an upper bound still.
 		const sides = node.inputs.filter((n) => n !== '' && !inits.has(n)).map((n) => side.get(n) ?? ([h, w] as [number, number]));
 		const largest: [number, number] = sides.length ? [Math.max(...sides.map((s) => s[0])), Math.max(...sides.map((s) => s[1]))] : [1, 1];
 		let out = largest;
-		if (node.opType === 'GlobalAveragePool' || node.opType === 'GlobalMaxPool') out = [1, 1];
+		if (padded) out = [largest[0] + padded[0], largest[1] + padded[1]];
+		else if (node.opType === 'GlobalAveragePool' || node.opType === 'GlobalMaxPool') out = [1, 1];
 		else if (['Conv', 'MaxPool', 'AveragePool', 'LpPool'].includes(node.opType)) {
 			const weight = node.opType === 'Conv' ? inits.get(node.inputs[1]) : undefined;
 			const kernel = node.opType === 'Conv' ? (weight?.dims.slice(2) ?? [1, 1]) : (intsAttribute(node, 'kernel_shape', [1, 1]) ?? [1, 1]);
@@ -519,7 +534,9 @@ async function fuseGraph(bytes: Uint8Array, model: OnnxModel, options: FuseFileO
 	if (merged.length === 0) return { status: 'nothing-to-fuse', recognised, summary: summary.message };
 
 	const { shape, symbolic } = graphCheckInput(model, options.size);
-	const cost = graphCost(model, name, shape[0], shape[2], shape[3]) + graphCost(fusedModel, name, shape[0], shape[2], shape[3]);
+	// The original's shape arithmetic, once folded, is constants: what is left bounds its work.
+	const folded = { ...model, graph: foldConstants(model.graph).graph };
+	const cost = graphCost(folded, name, shape[0], shape[2], shape[3]) + graphCost(fusedModel, name, shape[0], shape[2], shape[3]);
 	if (cost > MAX_CHECK_MACS)
 		throw new FuseError(
 			'check-too-large',

@@ -21,6 +21,7 @@ import {
 	type OnnxModel
 } from '../io/onnx/model';
 import { branchShape, linearBranch, type BranchShape, type LinearBranch } from './branches';
+import { foldConstants } from './fold-constants';
 import { GraphIndex } from './graph-index';
 import { mergeKernels, type MergedConv } from './merge-kernels';
 import { planExpressions, type BranchReport, type ExprMerge, type GroupReport } from './plan-expr';
@@ -278,7 +279,9 @@ export function plannedMerges(model: OnnxModel): PlannedMerge[] {
  * found. The input model is not modified. Throws only `WeightsError`, for a graph ONNX itself forbids.
  */
 export function fuseParallelBranches(model: OnnxModel): { model: OnnxModel; summary: FuseSummary } {
-	const g = model.graph;
+	const original = model.graph;
+	// Shape arithmetic an exporter left in the file (DBB's computed pads and weights) becomes constants first.
+	const g = foldConstants(original).graph;
 	const index = new GraphIndex(g);
 	const { merges, groups } = planExpressions(index);
 	const names = new Names(g);
@@ -304,11 +307,12 @@ export function fuseParallelBranches(model: OnnxModel): { model: OnnxModel; summ
 		// Shapes recorded for tensors that no longer exist would only confuse a reader of the file.
 		valueInfo: g.valueInfo.filter((v) => !touched.has(v.name) || produced.has(v.name))
 	};
-	const nodes = { before: g.nodes.length, after: graph.nodes.length };
-	const parameters = { before: parameterCount(g), after: parameterCount(graph) };
-	const convs = { before: convCount(g), after: convCount(graph) };
+	const nodes = { before: original.nodes.length, after: merges.length ? graph.nodes.length : original.nodes.length };
+	const parameters = { before: parameterCount(original), after: merges.length ? parameterCount(graph) : parameterCount(original) };
+	const convs = { before: convCount(original), after: convCount(graph) };
 	return {
-		model: { ...model, graph },
+		// Folding alone is no reason to rewrite a file: without a merge the model comes back as it was.
+		model: merges.length ? { ...model, graph } : model,
 		summary: { groups, nodes, parameters, convs, message: message(groups, nodes, parameters, convs) }
 	};
 }
