@@ -9,6 +9,7 @@ import { fuseModel } from '../../src/lib/mobileone/reparam';
 import { validateSpec, variantSpec } from '../../src/lib/mobileone/spec';
 import { syntheticModel } from '../../src/lib/mobileone/synthetic';
 import { checkCost, MAX_CHECK_MACS } from '../../src/lib/mobileone/verify';
+import { Hand } from '../helpers/onnx-hand';
 
 const spec = validateSpec({ name: 't', inputSize: 16, numClasses: 3, stem: { width: 4, stride: 2, k: 2 }, stages: [{ width: 8, blocks: 1, stride: 2, k: 2, seBlocks: 0 }] });
 const unfused = decodeOnnx(buildOnnx(syntheticModel(spec, 1)));
@@ -65,6 +66,21 @@ describe('graphCost', () => {
 		expect(total).toBeGreaterThanOrEqual(checkCost(s0, 224));
 		expect(total).toBeLessThanOrEqual(1.01 * checkCost(s0, 224));
 		expect(total).toBeLessThan(MAX_CHECK_MACS);
+	});
+
+	it('counts a constant Pad of a few pixels as the padding it is; a wide or computed one is refused', () => {
+		const padded = (pads: number[] | null) => {
+			const g = new Hand(4);
+			const p = g.op('Pad', 'pad', ['x', pads ? g.ints('pads', pads) : g.op('Shape', 'computed', ['x'])]);
+			g.conv('y', p, [3, 3]);
+			return g.model(['y'], 8);
+		};
+		// The Pad's output is 10×10: the Conv after it costs what it costs on a 10×10 input.
+		const plain = new Hand(4);
+		plain.conv('y', 'x', [3, 3]);
+		expect(graphCost(padded([0, 0, 1, 1, 0, 0, 1, 1]), 'x', 1, 8, 8)).toBe(graphCost(plain.model(['y'], 10), 'x', 1, 10, 10));
+		expect(() => graphCost(padded([0, 0, 17, 0, 0, 0, 0, 0]), 'x', 1, 8, 8)).toThrow(/Pad node; the check cannot bound/);
+		expect(() => graphCost(padded(null), 'x', 1, 8, 8)).toThrow(/Pad node; the check cannot bound/);
 	});
 
 	it('grows with the batch and the pixels', () => {

@@ -2,7 +2,7 @@
  * Finds every group the graph pass merges: each outermost linear expression of the graph
  * (linear-expr.ts) whose terms read one input tensor and hold at least one Conv, and plans it as
  * one Conv computed by the algebra (evaluate-expr.ts). A sum some of whose terms read another
- * tensor (a branch behind a ReLU, or DBB's bias-padded gap as PyTorch exports it) is merged
+ * tensor (a branch behind a ReLU, or a gap whose pads the constant folding could not compute) is merged
  * partly: the terms on the common input become one Conv and the others are added to it as they are,
  * with one sentence saying so. A group that cannot be merged exactly stays, with its reason.
  */
@@ -184,9 +184,9 @@ function strayWhy(index: GraphIndex, t: Term, input: string): string {
 	const from = p ? `${p.opType} "${label(p)}"` : 'outside the graph';
 	const dbb =
 		p?.opType === 'ScatterND'
-			? " (PyTorch's slice assignments, as in DBB's bias-padded gap, which the pass does not match)"
+			? ' (a slice assignment into a computed tensor, which the pass does not match)'
 			: p?.opType === 'Pad' && p.inputs[1] && typeof index.integers(p.inputs[1]) === 'string'
-				? ' whose pads the graph computes from shapes at run time, so the pass cannot prove what its border holds (DBB\'s bias-padded gap as PyTorch exports it)'
+				? ' whose pads the graph computes from shapes at run time and the constant folding could not evaluate, so the pass cannot prove what its border holds'
 				: '';
 	return t.expr.op === 'input' ? `"${t.tensor}" comes from ${from}${dbb}` : `"${t.tensor}" reads "${other}", which comes from ${from}${dbb}`;
 }
