@@ -62,11 +62,12 @@ await runCli(USAGE, async (argv) => {
 			const networks = analysisNetworks(a, a === 'zoo' ? networkIds : undefined);
 			let last = 0;
 			const result = await runAnalysis(runtime, a, networks, { budgetMs: seconds * 1000, inputSize: size, interleave: a !== 'zoo' }, {
-				onProgress: (label, fraction) => {
+				onProgress: (step, fraction) => {
 					const now = performance.now();
 					if (now - last < 2000 && fraction < 1) return;
 					last = now;
-					log(`  ${rt} ${a}: ${label} (${Math.round(fraction * 100)}%)`);
+					const what = 'network' in step ? `${step.stage} ${step.network.label}` : step.stage === 'round' ? `round ${step.round}` : step.stage;
+					log(`  ${rt} ${a}: ${what} (${Math.round(fraction * 100)}%)`);
 				}
 			});
 			results.push(result);

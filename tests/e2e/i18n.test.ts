@@ -4,9 +4,12 @@
  * alt, aria-label, title, placeholder, the page title and description) must hold no run of
  * English words beyond names, identifiers and formulas (tests/helpers/english.ts). Also: the
  * language switch keeps the page and its query, <html lang> follows the URL, and axe-core finds
- * nothing serious on a Korean chapter at desktop and phone widths.
+ * nothing serious on a Korean chapter at desktop and phone widths. A short latency run and a
+ * short analysis on /ko: every progress line the worker's records turn into, the results and the
+ * Markdown export hold no English either.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { launchBrowser, seriousAxeViolations, startStaticServer, watchPage, type LaunchedBrowser, type PageWatch, type StaticServer } from '../../scripts/lib/browser-harness';
 import { CHAPTER_IDS } from '../../src/lib/lesson/chapters';
@@ -38,6 +41,7 @@ let opened: { page: Page; watch: PageWatch; path: string }[] = [];
 beforeAll(async () => {
 	server = await startStaticServer('build');
 	browser = await launchBrowser();
+	await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
 });
 afterEach(async () => {
 	const pages = opened;
@@ -87,6 +91,19 @@ function visibleText(page: Page): Promise<string[]> {
 	});
 }
 
+/** Keeps every distinct text the element matching `selector` shows, in `window.lines`, from now on. */
+async function recordLines(page: Page, selector: string): Promise<void> {
+	await page.evaluate((sel) => {
+		const lines: string[] = [];
+		(window as unknown as { lines: string[] }).lines = lines;
+		const note = () => {
+			const text = document.querySelector(sel)?.textContent?.trim();
+			if (text && lines[lines.length - 1] !== text) lines.push(text);
+		};
+		new MutationObserver(note).observe(document.body, { subtree: true, childList: true, characterData: true });
+	}, selector);
+}
+
 describe('Korean pages', () => {
 	test('every route not pending has no English sentence left, and says lang="ko"', { timeout: 600_000 }, async () => {
 		const failures: string[] = [];
@@ -123,6 +140,47 @@ describe('Korean pages', () => {
 		await page.locator('header a[hreflang="en"]').click();
 		await page.waitForURL((url) => url.pathname === '/learn/fold' && url.search === '?x=1');
 		await page.waitForLoadState('networkidle');
+	});
+
+	test('a short latency run on /ko: its progress lines, its results and its Markdown export are Korean', { timeout: 300_000 }, async () => {
+		const page = await open('/ko/latency?model=cifar10&backend=wasm-1&budget=1');
+		await page.locator('input[name="backend"][value="wasm-1"]').waitFor({ state: 'attached' });
+		await recordLines(page, '.progress-label');
+		await page.getByRole('button', { name: '벤치마크 실행' }).click();
+		await page.locator('#results-heading').waitFor({ state: 'visible', timeout: 240_000 });
+		const lines = await page.evaluate(() => (window as unknown as { lines: string[] }).lines);
+		// Loading, building, sessions, warm-up and measuring each said something.
+		expect(lines.length, lines.join(' | ')).toBeGreaterThanOrEqual(5);
+		expect(lines.some((l) => l.startsWith('측정 중: ')), lines.join(' | ')).toBe(true);
+		for (const line of lines) expect(englishRuns(line), line).toEqual([]);
+		const userAgent = await page.evaluate(() => navigator.userAgent);
+		await page.locator('.device summary').click();
+		const left = (await visibleText(page)).flatMap((t) => englishRuns(t.split(userAgent).join('')));
+		expect(left).toEqual([]);
+		await page.getByRole('button', { name: 'Markdown으로 복사' }).click();
+		await expect.poll(() => page.locator('.export .message').innerText()).not.toBe('');
+		const md = await page.evaluate(() => navigator.clipboard.readText());
+		expect(md).toMatch(/^### 융합의 지연 시간: /);
+		expect(englishRuns(md.split(userAgent).join(''))).toEqual([]);
+	});
+
+	test('a short analysis on /ko: its progress lines, its results and its Markdown export are Korean', { timeout: 300_000 }, async () => {
+		const page = await open('/ko/analyses?run=activations&budget=1&size=32');
+		await recordLines(page, '.progress .label');
+		await page.getByRole('button', { name: '분석 실행' }).click();
+		await page.locator('[role="progressbar"]').waitFor({ state: 'visible' });
+		await page.getByRole('button', { name: '분석 실행' }).waitFor({ state: 'visible', timeout: 240_000 });
+		const lines = await page.evaluate(() => (window as unknown as { lines: string[] }).lines);
+		expect(lines.length, lines.join(' | ')).toBeGreaterThanOrEqual(3);
+		expect(lines.some((l) => /라운드$/.test(l)), lines.join(' | ')).toBe(true);
+		for (const line of lines) expect(englishRuns(line), line).toEqual([]);
+		const userAgent = await page.evaluate(() => navigator.userAgent);
+		const left = (await visibleText(page)).flatMap((t) => englishRuns(t.split(userAgent).join('')));
+		expect(left).toEqual([]);
+		const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Markdown', exact: true }).click()]);
+		const md = await readFile((await download.path())!, 'utf8');
+		expect(md).toMatch(/^# MobileOne Lab 분석: 이 기기/);
+		expect(englishRuns(md.split(userAgent).join(''))).toEqual([]);
 	});
 
 	for (const viewport of [

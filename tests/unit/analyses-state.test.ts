@@ -28,7 +28,7 @@ class FakeRunner implements Runner {
 		return new Promise((r) => (this.finish = r));
 	}
 	report(fraction: number) {
-		this.progress!({ type: 'progress', id: 1, analysis: 'zoo', label: 'Timing N1', fraction });
+		this.progress!({ type: 'progress', id: 1, analysis: 'zoo', step: { stage: 'time', network: { id: 'n1', label: 'N1' } }, fraction });
 	}
 	end(o: RunOutcome) {
 		this.finish!(o);
@@ -46,15 +46,18 @@ describe('AnalysesState', () => {
 		lab.apply({ analyses: ['zoo'], budget: 10, size: 64, networks: null });
 		const done = lab.start();
 		expect(runner.requests).toEqual([{ analyses: ['zoo'], budgetS: 10, size: 64, networks: null }]);
+		expect(lab.status).toMatchObject({ kind: 'running', step: null });
 		runner.report(0.5);
-		expect(lab.status).toMatchObject({ kind: 'running', fraction: 0.5, stopping: false });
+		expect(lab.status).toMatchObject({ kind: 'running', fraction: 0.5, stopping: false, step: { stage: 'time', network: { id: 'n1' } } });
 		lab.cancel();
 		expect(runner.cancelled).toBe(true);
 		runner.report(0.6);
 		expect(lab.status).toMatchObject({ kind: 'running', stopping: true });
-		runner.end({ kind: 'result', record: analysesRecord('This device', ENV, [zoo(1)]) });
+		runner.end({ kind: 'result', record: analysesRecord('the worker’s name', ENV, [zoo(1)]) });
 		await done;
 		expect(lab.status).toEqual({ kind: 'done', cancelled: true });
+		// The worker's English name for this device becomes the page's.
+		expect(lab.record?.device).toBe('This device');
 		expect(lab.zoo).toHaveLength(1);
 		expect(lab.zoo[0].correlations.macs.rho).toBe(1);
 	});

@@ -32,6 +32,7 @@ import {
 	type BenchFormId,
 	type BenchRuntime,
 	type FormId,
+	type PrepareStep,
 	type ProtocolProgress
 } from '../../src/lib/bench';
 import { median as d3median, quantile as d3quantile } from 'd3-array';
@@ -515,10 +516,11 @@ describe('a benchmark run in a real runtime (session.ts)', () => {
 	it('builds the forms, checks they agree, times them and assembles the result', async () => {
 		const unfused = syntheticModel(spec, 3);
 		const steps: string[] = [];
-		const graphs = await buildBenchGraphs(model, unfused, null, { onStep: (phase) => void steps.push(phase) });
-		const s = await openBenchSessions(nodeRuntime(), graphs, { onStep: (phase) => void steps.push(phase) });
+		const onStep = (s: PrepareStep) => void steps.push(s.step + ('index' in s ? ` ${s.index + 1}/${s.count} ${s.form}` : '') + (s.step === 'check' ? ` ${s.count}` : ''));
+		const graphs = await buildBenchGraphs(model, unfused, null, { onStep });
+		const s = await openBenchSessions(nodeRuntime(), graphs, { onStep });
 		try {
-			expect(steps).toEqual(['build', 'build', 'build', 'session', 'session', 'session', 'check']);
+			expect(steps).toEqual(['fuse', 'onnx-unfused', 'onnx-fused', 'session 1/3 unfused-raw', 'session 2/3 unfused-ort', 'session 3/3 fused', 'check 3']);
 			expect(s.forms).toEqual(FORM_IDS);
 			expect(s.maxAbsDiff['fused']).toBeGreaterThanOrEqual(0);
 			expect(s.maxAbsDiff['fused']).toBeLessThan(1e-4);

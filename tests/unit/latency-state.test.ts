@@ -49,7 +49,7 @@ class FakeRunner implements Runner {
 		this.#finish!(o);
 	}
 	progress(phase: ProgressEvent['phase'], fraction: number | null = 0.5) {
-		this.handlers!.onProgress({ type: 'progress', id: 1, phase, label: phase, fraction });
+		this.handlers!.onProgress({ type: 'progress', id: 1, phase, step: { step: 'weights-synthetic' }, fraction });
 	}
 }
 

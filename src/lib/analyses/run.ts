@@ -29,11 +29,25 @@ export interface AnalysisRunOptions {
 	minRounds?: number;
 }
 
+/**
+ * What a run is doing, as a record with its numbers; the page and the CLI word it themselves.
+ *   build   encoding a network's graph and opening its session
+ *   warmup  the interleaved networks' warm-up rounds
+ *   round   the interleaved networks' measured rounds, `round` done so far
+ *   time    one network timed on its own (the zoo)
+ *   done    every network timed
+ */
+export type AnalysisStep =
+	| { stage: 'build' | 'time'; network: { id: string; label: string } }
+	| { stage: 'warmup' }
+	| { stage: 'round'; round: number }
+	| { stage: 'done' };
+
 export interface AnalysisRunHooks {
 	shouldStop?(): boolean;
 	pause?(): Promise<void>;
 	/** What is happening and the share of the analysis done (0…1). */
-	onProgress?(label: string, fraction: number): void;
+	onProgress?(step: AnalysisStep, fraction: number): void;
 }
 
 interface Prepared {
@@ -80,7 +94,7 @@ export async function runAnalysis(runtime: BenchRuntime, analysis: AnalysisId, n
 		const sessions = new Map<string, Awaited<ReturnType<typeof open>>>();
 		try {
 			for (const [i, n] of networks.entries()) {
-				hooks.onProgress?.(`Building ${n.label}`, (0.1 * i) / networks.length);
+				hooks.onProgress?.({ stage: 'build', network: { id: n.id, label: n.label } }, (0.1 * i) / networks.length);
 				await hooks.pause?.();
 				if (stopped()) break;
 				const p = prepare(n, o.inputSize);
@@ -95,7 +109,7 @@ export async function runAnalysis(runtime: BenchRuntime, analysis: AnalysisId, n
 						now: runtime.now,
 						shouldStop: hooks.shouldStop,
 						pause: hooks.pause,
-						onProgress: (pr) => hooks.onProgress?.(pr.phase === 'warmup' ? 'Warming up' : `Round ${pr.round}`, 0.1 + 0.9 * (pr.phase === 'warmup' ? 0 : pr.fraction))
+						onProgress: (pr) => hooks.onProgress?.(pr.phase === 'warmup' ? { stage: 'warmup' } : { stage: 'round', round: pr.round }, 0.1 + 0.9 * (pr.phase === 'warmup' ? 0 : pr.fraction))
 					},
 					{ ...protocol, budgetMs: o.budgetMs }
 				);
@@ -109,7 +123,7 @@ export async function runAnalysis(runtime: BenchRuntime, analysis: AnalysisId, n
 		const share = o.budgetMs / networks.length;
 		for (const [i, n] of networks.entries()) {
 			const base = i / networks.length;
-			hooks.onProgress?.(`Building ${n.label}`, base);
+			hooks.onProgress?.({ stage: 'build', network: { id: n.id, label: n.label } }, base);
 			await hooks.pause?.();
 			if (stopped()) {
 				cancelled = true;
@@ -125,7 +139,7 @@ export async function runAnalysis(runtime: BenchRuntime, analysis: AnalysisId, n
 						now: runtime.now,
 						shouldStop: hooks.shouldStop,
 						pause: hooks.pause,
-						onProgress: (pr) => hooks.onProgress?.(`Timing ${n.label}`, base + (pr.phase === 'measure' ? pr.fraction : 0) / networks.length)
+						onProgress: (pr) => hooks.onProgress?.({ stage: 'time', network: { id: n.id, label: n.label } }, base + (pr.phase === 'measure' ? pr.fraction : 0) / networks.length)
 					},
 					{ ...protocol, budgetMs: share }
 				);
@@ -139,7 +153,7 @@ export async function runAnalysis(runtime: BenchRuntime, analysis: AnalysisId, n
 			}
 		}
 	}
-	hooks.onProgress?.('Done', 1);
+	hooks.onProgress?.({ stage: 'done' }, 1);
 	return {
 		analysis,
 		inputSize: o.inputSize,

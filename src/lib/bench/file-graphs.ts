@@ -29,7 +29,7 @@ export async function fileBenchGraphs(name: string, bytes: Uint8Array, hooks: Pr
 		const graphs = await buildBenchGraphs(model, unfused, null, hooks);
 		return { ...graphs, sizeNote: `${size}×${size}, the input size of your network’s spec` };
 	}
-	hooks.onStep?.('build', 'Fusing the parallel branches of your ONNX graph', 0);
+	hooks.onStep?.({ phase: 'build', step: 'file-fuse' }, 0);
 	await hooks.pause?.();
 	const { model: fused, summary } = fuseParallelBranches(file.model);
 	if (!summary.groups.some((g) => g.merged)) throw new Error(`nothing to time against: ${summary.message}`);
@@ -39,7 +39,7 @@ export async function fileBenchGraphs(name: string, bytes: Uint8Array, hooks: Pr
 	const next = seededNormal(INPUT_SEED);
 	const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
 	for (let i = 0; i < data.length; i++) data[i] = next();
-	hooks.onStep?.('build', 'Writing the fused ONNX graph', 0.5);
+	hooks.onStep?.({ phase: 'build', step: 'file-write' }, 0.5);
 	await hooks.pause?.();
 	const fusedBytes = encodeOnnx(fused);
 	const side = `${shape[2]}×${shape[3]}`;

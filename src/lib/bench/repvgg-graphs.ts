@@ -12,7 +12,7 @@ import { encodeGraph, INPUT_NAME, OUTPUT_NAME } from '../io/onnx/build';
 import { SYNTHETIC_SEED, labModelChoice, type FamilyModelId } from '../models';
 import { repVgg, type RepVggVariant } from '../zoo/families/repvgg';
 import { builtGraphSize, ortFoldedSize } from './graphs';
-import { benchModelInfo, type BenchGraphs, type PrepareHooks } from './session';
+import { benchModelInfo, type BenchGraphs, type PrepareHooks, type PrepareStep } from './session';
 
 /** Seed of the timing input, as for a visitor's ONNX file. */
 const INPUT_SEED = 1;
@@ -23,22 +23,22 @@ const NETWORKS: Record<FamilyModelId, { layout: string; variant: RepVggVariant }
 };
 
 export async function familyBenchGraphs(id: FamilyModelId, hooks: PrepareHooks = {}): Promise<BenchGraphs> {
-	const step = async (label: string, fraction: number) => {
-		hooks.onStep?.('build', label, fraction);
+	const step = async (s: PrepareStep, fraction: number) => {
+		hooks.onStep?.(s, fraction);
 		await hooks.pause?.();
 	};
 	const model = benchModelInfo(labModelChoice(id));
 	const { variant, layout: name } = NETWORKS[id];
 	const layout = REPVGG_LAYOUTS.find((l) => l.name === name)!;
 	const size = model.inputSize;
-	await step(`Generating ${layout.name}’s synthetic weights`, 0);
+	await step({ phase: 'build', step: 'repvgg-weights', network: layout.name }, 0);
 	const trainTime = balanceBranchGains(syntheticRepVGG(layout, SYNTHETIC_SEED));
-	await step('Fusing the three branches of every block into one 3×3 conv', 1 / 4);
+	await step({ phase: 'build', step: 'repvgg-fuse' }, 1 / 4);
 	const { fused } = fuseRepVGGNetwork(recogniseRepVGG(trainTime), trainTime);
-	await step('Building the multi-branch ONNX graph', 2 / 4);
+	await step({ phase: 'build', step: 'onnx-unfused' }, 2 / 4);
 	const unfusedGraph = repVgg(variant, 'train', size, SYNTHETIC_SEED, 1000, trainTime);
 	const unfusedBytes = encodeGraph(unfusedGraph);
-	await step('Building the fused ONNX graph', 3 / 4);
+	await step({ phase: 'build', step: 'onnx-fused' }, 3 / 4);
 	const fusedGraph = repVgg(variant, 'deploy', size, SYNTHETIC_SEED, 1000, fused);
 	const fusedBytes = encodeGraph(fusedGraph);
 	const next = seededNormal(INPUT_SEED);

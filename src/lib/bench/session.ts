@@ -42,9 +42,22 @@ export interface ReferenceGraph {
 
 export type PreparePhase = 'build' | 'session' | 'check';
 
+/**
+ * A step of building and opening the forms, as a record with its numbers: the page says it in its
+ * own language (the engine has no words for a progress line).
+ *   fuse, onnx-unfused, onnx-fused      our MobileOne: fold the branches, write both graphs
+ *   repvgg-weights, repvgg-fuse          RepVGG: generate its weights, fuse three branches per block
+ *   file-fuse, file-write                a visitor's ONNX file: fuse its parallel branches, write it
+ */
+export type PrepareStep =
+	| { phase: 'build'; step: 'fuse' | 'onnx-unfused' | 'onnx-fused' | 'repvgg-fuse' | 'file-fuse' | 'file-write' }
+	| { phase: 'build'; step: 'repvgg-weights'; network: string }
+	| { phase: 'session'; step: 'session'; index: number; count: number; form: BenchFormId }
+	| { phase: 'check'; step: 'check'; count: number };
+
 export interface PrepareHooks {
 	/** What is happening, for a progress bar; `fraction` of the phase done, or null when unknown. */
-	onStep?(phase: PreparePhase, label: string, fraction: number | null): void;
+	onStep?(step: PrepareStep, fraction: number | null): void;
 	/** Awaited between steps, so a worker can read its messages. */
 	pause?(): Promise<void>;
 }
@@ -67,15 +80,15 @@ export function benchModelInfo(choice: ModelChoice<string>): ModelInfo {
 }
 
 export async function buildBenchGraphs(model: ModelInfo, unfused: UnfusedModel, reference: ReferenceGraph | null = null, hooks: PrepareHooks = {}): Promise<BenchGraphs> {
-	const step = async (label: string, fraction: number) => {
-		hooks.onStep?.('build', label, fraction);
+	const step = async (step: 'fuse' | 'onnx-unfused' | 'onnx-fused', fraction: number) => {
+		hooks.onStep?.({ phase: 'build', step }, fraction);
 		await hooks.pause?.();
 	};
-	await step('Fusing the branches into one conv per block', 0);
+	await step('fuse', 0);
 	const fused = fuseModel(unfused);
-	await step('Building the multi-branch ONNX graph', 1 / 3);
+	await step('onnx-unfused', 1 / 3);
 	const unfusedOnnx = buildOnnx(unfused, { size: model.inputSize });
-	await step('Building the fused ONNX graph', 2 / 3);
+	await step('onnx-fused', 2 / 3);
 	const fusedOnnx = buildOnnx(fused, { size: model.inputSize });
 	return {
 		model,
@@ -112,14 +125,14 @@ export async function openBenchSessions(runtime: BenchRuntime, graphs: BenchGrap
 	};
 	try {
 		for (const [i, f] of defs.entries()) {
-			hooks.onStep?.('session', `Creating session ${i + 1} of ${defs.length}: (${f.letter}) ${f.short}`, i / defs.length);
+			hooks.onStep?.({ phase: 'session', step: 'session', index: i, count: defs.length, form: f.id }, i / defs.length);
 			await hooks.pause?.();
 			const bytes = graphs.onnx[f.graph];
 			if (!bytes) throw new Error(`no graph for (${f.letter})`);
 			sessions.set(f.id, await runtime.ort.InferenceSession.create(bytes, { ...runtime.sessionOptions, graphOptimizationLevel: f.optimization }));
 		}
 
-		hooks.onStep?.('check', `Comparing the outputs of the ${defs.length === 3 ? 'three' : defs.length} forms`, null);
+		hooks.onStep?.({ phase: 'check', step: 'check', count: defs.length }, null);
 		// One input tensor, made once and fed to every run of every form.
 		const x = graphs.input;
 		const feeds = { [graphs.io.input]: new runtime.ort.Tensor('float32', x.data, [...x.shape]) };

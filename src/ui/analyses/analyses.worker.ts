@@ -31,7 +31,7 @@ function pause(): Promise<void> {
 
 async function loadOrt(id: number): Promise<Ort> {
 	if (ort) return ort;
-	post({ type: 'progress', id, analysis: null, label: 'Loading onnxruntime-web', fraction: 0 });
+	post({ type: 'progress', id, analysis: null, step: { stage: 'runtime' }, fraction: 0 });
 	const mod = (await import('onnxruntime-web/wasm')) as Ort;
 	mod.env.wasm.wasmBinary = await fetchBytes(ORT_FILES.wasm.binary);
 	mod.env.wasm.wasmPaths = { mjs: new URL(ORT_FILES.wasm.glue, self.location.href).href };
@@ -67,7 +67,7 @@ async function run(req: RunRequest): Promise<void> {
 		const result = await runAnalysis(runtime, a, analysisNetworks(a, ids ?? undefined), { budgetMs: req.budgetS * 1000, inputSize: req.size, interleave: a !== 'zoo' }, {
 			shouldStop: stop,
 			pause,
-			onProgress: (label, fraction) => post({ type: 'progress', id: req.id, analysis: a, label, fraction: (i + fraction) / req.analyses.length })
+			onProgress: (step, fraction) => post({ type: 'progress', id: req.id, analysis: a, step, fraction: (i + fraction) / req.analyses.length })
 		});
 		if (result.networks.length) results.push(result);
 	}

@@ -4,6 +4,7 @@ import { formatInt, formatPercentage } from '$lib/format';
 import { m } from '$lib/paraglide/messages';
 import { getLocale } from '$lib/paraglide/runtime';
 import type { AnalysisId } from '$lib/analyses/networks';
+import type { AnalysisStep } from '$lib/analyses/run';
 import type { AnalysesRecord } from '$lib/analyses/record';
 
 export interface RunRequest {
@@ -16,8 +17,11 @@ export interface RunRequest {
 }
 export type ToWorker = RunRequest | { type: 'cancel'; id: number };
 
+/** The engine's step, or the worker loading onnxruntime-web before any analysis; the page words it (`words.ts`). */
+export type AnalysisProgress = AnalysisStep | { stage: 'runtime' };
+
 export type FromWorker =
-	| { type: 'progress'; id: number; analysis: AnalysisId | null; label: string; fraction: number }
+	| { type: 'progress'; id: number; analysis: AnalysisId | null; step: AnalysisProgress; fraction: number }
 	| { type: 'result'; id: number; record: AnalysesRecord }
 	| { type: 'error'; id: number; message: string };
 

@@ -8,11 +8,13 @@ import { ANALYSIS_IDS, type AnalysisId } from '$lib/analyses/networks';
 import { parseAnalysesRecord, RecordError, resultOf, MAX_RECORD_BYTES, type AnalysesRecord } from '$lib/analyses/record';
 import { activationCosts, branchCosts, zooCorrelations } from '$lib/analyses/summary';
 import { AnalysesClient } from './client';
+import type { AnalysisProgress } from './messages';
 import { DEFAULT_SETTINGS, type AnalysesSettings } from './url';
 
 export type RunStatus =
 	| { kind: 'idle' }
-	| { kind: 'running'; label: string; fraction: number; analysis: AnalysisId | null; stopping: boolean }
+	/** step: null until the worker's first report. */
+	| { kind: 'running'; step: AnalysisProgress | null; fraction: number; analysis: AnalysisId | null; stopping: boolean }
 	| { kind: 'done'; cancelled: boolean }
 	| { kind: 'failed'; message: string };
 
@@ -73,17 +75,18 @@ export class AnalysesState {
 
 	async start(): Promise<void> {
 		if (this.running) return;
-		this.status = { kind: 'running', label: 'Starting', fraction: 0, analysis: null, stopping: false };
+		this.status = { kind: 'running', step: null, fraction: 0, analysis: null, stopping: false };
 		const outcome = await this.runner.run({ analyses: [...this.analyses], budgetS: this.budget, size: this.size, networks: this.networks }, (m) => {
 			const s = this.status;
-			this.status = { kind: 'running', label: m.label, fraction: m.fraction, analysis: m.analysis, stopping: s.kind === 'running' && s.stopping };
+			this.status = { kind: 'running', step: m.step, fraction: m.fraction, analysis: m.analysis, stopping: s.kind === 'running' && s.stopping };
 		});
 		if (outcome.kind === 'error') {
 			this.status = { kind: 'failed', message: outcome.message };
 			return;
 		}
 		const stopped = this.status.kind === 'running' && this.status.stopping;
-		this.record = outcome.record.results.length ? outcome.record : this.record;
+		// The worker has no language: this device's name is the page's.
+		this.record = outcome.record.results.length ? { ...outcome.record, device: m.analyses_device_this() } : this.record;
 		this.status = { kind: 'done', cancelled: stopped };
 	}
 

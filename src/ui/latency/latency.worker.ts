@@ -20,6 +20,7 @@ import {
 	type BenchGraphs,
 	type BenchRuntime,
 	type BenchSessions,
+	type PrepareHooks,
 	type FormId
 } from '$lib/bench';
 import type { UnfusedModel } from '$lib/mobileone/model';
@@ -27,7 +28,7 @@ import { fetchBytes, loadShippedCheckpoint, modelChoice, syntheticVariant } from
 import { isFamilyModelId, OWN_NETWORK, type LabModelId, type ModelId } from '$lib/models';
 import { loadOwnNetwork } from '$ui/yours/store';
 import { requireUnfused } from '$lib/io/checkpoint';
-import type { BackendId, FromWorker, Phase, RunRequest, ToWorker } from './messages';
+import type { BackendId, FromWorker, Phase, ProgressStep, RunRequest, ToWorker } from './messages';
 import { ORT_FILES } from '$ui/shared/ort';
 
 type Ort = typeof import('onnxruntime-web');
@@ -42,14 +43,12 @@ let current: { id: number; cancel: boolean } | null = null;
 
 let lastProgress = { at: -Infinity, phase: '' };
 /** Posts progress, at most every 50 ms within one phase (a download reports every chunk). */
-function progress(id: number, phase: Phase, label: string, fraction: number | null, extra: Partial<FromWorker & { type: 'progress' }> = {}) {
+function progress(id: number, phase: Phase, step: ProgressStep, fraction: number | null, extra: Partial<FromWorker & { type: 'progress' }> = {}) {
 	const t = performance.now();
 	if (phase === lastProgress.phase && t - lastProgress.at < 50 && fraction !== 1) return;
 	lastProgress = { at: t, phase };
-	post({ type: 'progress', id, phase, label, fraction, ...extra });
+	post({ type: 'progress', id, phase, step, fraction, ...extra });
 }
-
-const MB = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
 /** Let queued messages (a cancel) in, without the 4 ms clamp nested timers get. */
 const channel = new MessageChannel();
@@ -67,12 +66,12 @@ async function loadOrt(req: RunRequest): Promise<Ort> {
 		return ortLoaded.ort;
 	}
 	const gpu = req.backend === 'webgpu';
-	progress(req.id, 'runtime', 'Loading onnxruntime-web', null);
+	progress(req.id, 'runtime', { step: 'runtime' }, null);
 	const ort = (gpu ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm')) as Ort;
 	const files = gpu ? ORT_FILES.webgpu : ORT_FILES.wasm;
 	// Fetched here rather than by onnxruntime-web itself, to show the download's progress.
 	const binary = await fetchBytes(files.binary, (loaded, total) =>
-		progress(req.id, 'runtime', `Loading onnxruntime-web’s WebAssembly: ${MB(loaded)}${total ? ` of ${MB(total)}` : ''}`, total ? loaded / total : null)
+		progress(req.id, 'runtime', { step: 'runtime-bytes', loaded, total }, total ? loaded / total : null)
 	);
 	ort.env.wasm.wasmBinary = binary;
 	ort.env.wasm.wasmPaths = { mjs: new URL(files.glue, self.location.href).href };
@@ -115,11 +114,11 @@ async function prepare(req: RunRequest, runtime: BenchRuntime): Promise<{ bench:
 		prepared = null;
 	}
 	const { id } = req;
-	const hooks = { onStep: (phase: Phase, label: string, fraction: number | null) => progress(id, phase, label, fraction), pause };
+	const hooks: Hooks = { onStep: (step, fraction) => progress(id, step.phase, step, fraction), pause };
 	let graphs: BenchGraphs;
 	let sizeNote: string | null = null;
 	if (req.model === OWN_NETWORK) {
-		progress(id, 'weights', 'Reading your network from this browser', null);
+		progress(id, 'weights', { step: 'weights-own' }, null);
 		// Workers can open IndexedDB: the bytes never pass through the page.
 		const kept = await loadOwnNetwork();
 		if (!kept) throw new Error('no network of yours is kept in this browser; drop one on the Your network page first');
@@ -133,20 +132,20 @@ async function prepare(req: RunRequest, runtime: BenchRuntime): Promise<{ bench:
 	return prepared;
 }
 
-type Hooks = { onStep: (phase: Phase, label: string, fraction: number | null) => void; pause: () => Promise<void> };
+type Hooks = Required<PrepareHooks>;
 
 /** Our trained model, or S0–S4 with synthetic weights. */
 async function catalogueGraphs(model: ModelId, id: number, hooks: Hooks): Promise<BenchGraphs> {
 	const req = { model };
 	let unfused: UnfusedModel;
 	if (req.model === 'cifar10') {
-		progress(id, 'weights', 'Downloading the trained weights', 0);
+		progress(id, 'weights', { step: 'weights-download' }, 0);
 		const ck = await loadShippedCheckpoint((loaded, total) =>
-			progress(id, 'weights', `Downloading the trained weights: ${MB(loaded)}${total ? ` of ${MB(total)}` : ''}`, total ? loaded / total : null)
+			progress(id, 'weights', { step: 'weights-bytes', loaded, total }, total ? loaded / total : null)
 		);
 		unfused = requireUnfused(ck, 'the benchmark');
 	} else {
-		progress(id, 'weights', 'Generating synthetic weights', null);
+		progress(id, 'weights', { step: 'weights-synthetic' }, null);
 		await pause();
 		unfused = syntheticVariant(req.model);
 	}
@@ -179,12 +178,12 @@ async function run(req: RunRequest): Promise<void> {
 					if (t - lastPost < 100 && pr.fraction < 1) return;
 					lastPost = t;
 					if (pr.phase === 'warmup') {
-						progress(id, 'warmup', `Warming up: round ${pr.round}`, pr.fraction);
+						progress(id, 'warmup', { step: 'warmup', round: pr.round }, pr.fraction);
 						return;
 					}
 					const medians: Partial<Record<FormId, number>> = {};
 					for (const f of FORM_IDS) medians[f] = median(pr.samples[f]);
-					progress(id, 'measure', `Measuring: ${pr.round} round${pr.round === 1 ? '' : 's'}, ${(pr.elapsedMs / 1000).toFixed(1)} of ${(protocol.budgetMs / 1000).toFixed(1)} s`, pr.fraction, {
+					progress(id, 'measure', { step: 'measure', rounds: pr.round, elapsedMs: pr.elapsedMs, budgetMs: protocol.budgetMs }, pr.fraction, {
 						medians,
 						rounds: pr.round
 					});

@@ -1,5 +1,5 @@
 /** What the latency page and its worker say to each other. */
-import type { FormId, GraphSize, LatencyResult } from '$lib/bench';
+import type { FormId, GraphSize, LatencyResult, PrepareStep } from '$lib/bench';
 import type { LabModelId } from '$lib/models';
 
 /** onnxruntime-web backends the lab offers: WebAssembly on one thread or several, and WebGPU. */
@@ -20,12 +20,21 @@ export type ToWorker = RunRequest | { type: 'cancel'; id: number };
 
 export type Phase = 'runtime' | 'weights' | 'build' | 'session' | 'check' | 'warmup' | 'measure';
 
+/** What the worker is doing, with its numbers; the page words it (`words.ts`, `progressText`). */
+export type ProgressStep =
+	| { step: 'runtime' | 'weights-own' | 'weights-download' | 'weights-synthetic' }
+	/** Bytes so far of onnxruntime-web's wasm or of our weights; total 0 when the server does not say. */
+	| { step: 'runtime-bytes' | 'weights-bytes'; loaded: number; total: number }
+	| PrepareStep
+	| { step: 'warmup'; round: number }
+	| { step: 'measure'; rounds: number; elapsedMs: number; budgetMs: number };
+
 export interface ProgressEvent {
 	type: 'progress';
 	id: number;
 	phase: Phase;
-	/** What is happening, in a few words. */
-	label: string;
+	/** What is happening, as a record the page words. */
+	step: ProgressStep;
 	/** Share of this phase done, 0…1, or null when unknown. */
 	fraction: number | null;
 	/** While measuring: median so far per form, ms. */

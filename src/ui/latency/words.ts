@@ -1,10 +1,13 @@
 /**
- * The engine's labels for a latency result (form names, verdicts, device details), said in the
- * page's language. The engine keeps English for the CLI and the exports; the page asks here, by id,
- * so the numbers still come from the engine's records and only the words change.
+ * The engine's labels for a latency result (form names, verdicts, device details, the exports'
+ * words, the worker's progress), said in the page's language. The engine keeps English for the
+ * CLI; the page asks here, by id or record, so the numbers still come from the engine and only
+ * the words change.
  */
-import { describeBackend, environmentRows, formDef, type FormId, type LatencyResult } from '$lib/bench';
+import { describeBackend, formDef, type EnvironmentWords, type FormId, type LatencyWords } from '$lib/bench';
 import type { EnvironmentInfo } from '$lib/bench';
+import { formatBytes, formatInt, formatSeconds } from '$lib/format';
+import type { ProgressStep } from './messages';
 import { modelFacts, type FamilyModelId, type ModelId } from '$lib/models';
 import { m } from '$lib/paraglide/messages';
 import { getLocale } from '$lib/paraglide/runtime';
@@ -41,33 +44,109 @@ export function backendWords(env: EnvironmentInfo): string {
 	return env.threads === 1 ? m.latency_backend_wasm_1() : m.latency_backend_wasm_n({ threads: env.threads });
 }
 
-/** The device, runtime and protocol rows of a result; English is the engine's own list, word for word. */
-export function deviceRows(result: LatencyResult): [string, string][] {
-	if (getLocale() === 'en') return environmentRows(result);
-	const e = result.environment;
-	const p = result.protocol;
-	const yesNo = (v: boolean | null) => (v === null ? m.latency_env_na() : v ? m.latency_env_yes() : m.latency_env_no());
-	const protocol =
-		m.latency_env_protocol_value({
-			warmup: p.warmupRoundsRun,
-			warmupSeconds: (p.warmupElapsedMs / 1000).toFixed(1),
-			rounds: p.rounds,
-			seconds: (p.elapsedMs / 1000).toFixed(1)
-		}) +
-		(p.repeat > 1 ? m.latency_env_protocol_repeat({ repeat: p.repeat }) : '') +
-		(p.cancelled ? m.latency_env_protocol_stopped() : '');
-	return [
-		[m.latency_env_model(), m.latency_env_model_value({ model: result.model.label, size: result.model.inputSize, weights: result.model.weights })],
-		[m.latency_env_runtime(), `${e.runtime} ${e.ortVersion}`],
-		[m.latency_env_backend(), backendWords(e)],
-		[m.latency_env_threads(), String(e.threads)],
-		[m.latency_env_isolated(), yesNo(e.crossOriginIsolated)],
-		[m.latency_env_cores(), e.logicalCores === null ? m.latency_env_unknown() : String(e.logicalCores)],
-		[m.latency_env_timer(), `${(e.timerResolutionMs * 1000).toPrecision(2)} µs`],
-		[m.latency_env_user_agent(), e.userAgent],
-		[m.latency_env_protocol(), protocol],
-		[m.latency_env_measured(), result.createdAt]
-	];
+/** The device and protocol rows' words in the page's language, for `environmentRows` and the exports. */
+export function environmentWords(): EnvironmentWords {
+	return {
+		model: m.latency_env_model(),
+		runtime: m.latency_env_runtime(),
+		backend: m.latency_env_backend(),
+		threads: m.latency_env_threads(),
+		isolated: m.latency_env_isolated(),
+		cores: m.latency_env_cores(),
+		timer: m.latency_env_timer(),
+		userAgent: m.latency_env_user_agent(),
+		protocol: m.latency_env_protocol(),
+		measured: m.latency_env_measured(),
+		yes: m.latency_env_yes(),
+		no: m.latency_env_no(),
+		na: m.latency_env_na(),
+		unknown: m.latency_env_unknown(),
+		modelValue: ({ model, size, weights }) => m.latency_env_model_value({ model, size, weights }),
+		weights: weightsWords,
+		backendValue: backendWords,
+		protocolValue: (p) => m.latency_env_protocol_value(p),
+		protocolRepeat: (p) => m.latency_env_protocol_repeat(p),
+		protocolStopped: m.latency_env_protocol_stopped()
+	};
+}
+
+/** A result's `weights` ("trained", "synthetic (seed 7)", "your file", as `benchModelInfo` and the file reader write them). */
+export function weightsWords(weights: string): string {
+	if (weights === 'trained') return m.latency_weights_trained();
+	if (weights === 'your file') return m.latency_weights_yours();
+	const seed = /^synthetic \(seed (\d+)\)$/.exec(weights)?.[1];
+	return seed === undefined ? weights : m.latency_weights_synthetic({ seed });
+}
+
+const EXPORT_FORMS: Record<FormId, () => string> = {
+	'unfused-raw': m.latency_export_form_unfused_raw,
+	'unfused-ort': m.latency_export_form_unfused_ort,
+	fused: m.latency_export_form_fused
+};
+
+/** The words of the Markdown and CSV exports in the page's language (`LATENCY_WORDS_EN` is the engine's English). */
+export function latencyWords(): LatencyWords {
+	return {
+		locale: getLocale(),
+		title: (p) => m.latency_export_title(p),
+		columns: {
+			form: m.latency_export_col_form(),
+			median: m.latency_export_col_median(),
+			iqr: m.latency_export_col_iqr(),
+			runs: m.latency_export_col_runs(),
+			vsFused: m.latency_export_col_vs_fused(),
+			maxDiff: m.latency_export_col_max_diff()
+		},
+		// The CLI's torch.onnx.export reference keeps the engine's name: it is never timed in a page.
+		formLabel: (f) => (f.id in EXPORT_FORMS ? EXPORT_FORMS[f.id as FormId]() : f.label),
+		headline: (p) => m.latency_export_headline(p),
+		reference: (p) => m.latency_export_reference(p),
+		credit: m.latency_export_credit(),
+		env: environmentWords()
+	};
+}
+
+/** The worker's progress record as one line in the page's language. */
+export function progressText(s: ProgressStep): string {
+	const locale = getLocale();
+	switch (s.step) {
+		case 'runtime':
+			return m.latency_step_runtime();
+		case 'runtime-bytes':
+			return s.total ? m.latency_step_runtime_bytes_of({ loaded: formatBytes(s.loaded), total: formatBytes(s.total) }) : m.latency_step_runtime_bytes({ loaded: formatBytes(s.loaded) });
+		case 'weights-own':
+			return m.latency_step_weights_own();
+		case 'weights-download':
+			return m.latency_step_weights_download();
+		case 'weights-bytes':
+			return s.total ? m.latency_step_weights_download_of({ loaded: formatBytes(s.loaded), total: formatBytes(s.total) }) : m.latency_step_weights_download_bytes({ loaded: formatBytes(s.loaded) });
+		case 'weights-synthetic':
+			return m.latency_step_weights_synthetic();
+		case 'fuse':
+			return m.latency_step_fuse();
+		case 'onnx-unfused':
+			return m.latency_step_onnx_unfused();
+		case 'onnx-fused':
+			return m.latency_step_onnx_fused();
+		case 'repvgg-weights':
+			return m.latency_step_repvgg_weights({ network: s.network });
+		case 'repvgg-fuse':
+			return m.latency_step_repvgg_fuse();
+		case 'file-fuse':
+			return m.latency_step_file_fuse();
+		case 'file-write':
+			return m.latency_step_file_write();
+		case 'session':
+			return m.latency_step_session({ index: formatInt(s.index + 1, locale), count: formatInt(s.count, locale), letter: formDef(s.form).letter, form: formShort(s.form) });
+		case 'check':
+			return m.latency_step_check({ count: formatInt(s.count, locale) });
+		case 'warmup':
+			return m.latency_step_warmup({ round: formatInt(s.round, locale) });
+		case 'measure': {
+			const times = { elapsed: formatSeconds(s.elapsedMs), budget: formatSeconds(s.budgetMs) };
+			return s.rounds === 1 ? m.latency_step_measure_one(times) : m.latency_step_measure({ ...times, rounds: formatInt(s.rounds, locale) });
+		}
+	}
 }
 
 /** One line under a network's name in the picker: "224×224 · synthetic weights · k = 1 · squeeze-excite". */
