@@ -15,7 +15,7 @@ import { BLOCK_CHECK_SIDE, blockCheckInput, blockStateDict } from '$lib/families
 import type { FoundBlock } from '$lib/families/find-blocks';
 import { PROOF_SEED } from '$ui/yours/own-file';
 import { pixelsToInput } from '$lib/image/preprocess';
-import type { Tensor } from '$lib/core/tensor';
+import type { ImageLike } from '$lib/reparam/direct-conv';
 import { IMAGENET, type InputPixels, type OwnBlocks } from './loader';
 import { FAMILY_PARAMS, familyParamOf, type FamilyParam } from './url';
 
@@ -46,7 +46,7 @@ export class FamilyState {
 	view = $derived(this.isProof ? null : familyStepView(this.steps[this.step - 1], this.channel));
 
 	/** A synthetic block's: the picture, normalized, [1, 3, N, N]. A kept block's: its /yours check input. */
-	input = $derived.by((): Tensor | null => {
+	input = $derived.by((): ImageLike | null => {
 		if (this.ownBlock) return blockCheckInput(this.geometry.cin, PROOF_SEED, this.ownIndex, BLOCK_CHECK_SIDE);
 		const px = this.inputPixels;
 		if (!px || px.size !== FAMILY_DEMO_INPUT) return null;
