@@ -5,7 +5,7 @@
  * writes the result only if they do. The logic is src/lib/fuse-file.ts, shared with the browser.
  */
 import { writeFileSync } from 'node:fs';
-import { BLOCK_STRIDE_NOTE, describeBlockCounts, describeCheck, FuseError, fuseNetworkFile, type FuseFileResult } from '../src/lib/fuse-file';
+import { BLOCK_STRIDE_NOTE, describeBlockCounts, describeCheck, FuseError, FUSED_METADATA, fuseNetworkFile, type FuseFileResult } from '../src/lib/fuse-file';
 import type { BlockCheck } from '../src/lib/families/fuse-blocks';
 import { formatDelta, formatValue } from '../src/lib/format';
 import { mergeNotes } from '../src/lib/graph/plan-expr';
@@ -82,7 +82,7 @@ await runCli(USAGE, async (argv) => {
 	const bytes = readInput(inPath);
 	let r: FuseFileResult;
 	try {
-		r = await fuseNetworkFile(bytes, { seed, size, out, runOnnx: nodeOnnxRunner, metadata: { fused_by: 'mobileone-lab npm run fuse' } });
+		r = await fuseNetworkFile(bytes, { seed, size, out, runOnnx: nodeOnnxRunner, metadata: { ...FUSED_METADATA } });
 	} catch (e) {
 		if (e instanceof FuseError && e.code === 'usage') throw new UsageError(e.message);
 		throw e;

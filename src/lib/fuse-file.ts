@@ -30,7 +30,7 @@ import { readSafetensors, writeSafetensors, type SafetensorsFile } from './io/sa
 import { sniffWeightsFormat } from './io/sniff';
 import { forwardRepVGG, fuseRepVGGNetwork, isWholeRepVGG, recogniseRepVGG, repvggCheckCost, repvggCheckInput } from './families/repvgg-network';
 import { countByFamily, findFamilyBlocks, type FoundBlock } from './families/find-blocks';
-import { blocksCheckCost, checkFoundBlocks, fuseFoundBlocks, type BlockCheck } from './families/fuse-blocks';
+import { BLOCK_CHECK_SIDE, blocksCheckCost, checkFoundBlocks, fuseFoundBlocks, type BlockCheck } from './families/fuse-blocks';
 import type { FamilyId } from './families/block';
 import { WeightsError } from './core/errors';
 import { quoted } from './core/printable';
@@ -67,7 +67,16 @@ export interface FuseFileOptions {
 	checkIn?: 'engine' | 'runtime';
 	/** State dicts only: also write the fused safetensors (Apple's keys) beside an ONNX output. */
 	alsoSafetensors?: boolean;
+	/**
+	 * A state dict holding family blocks but no whole network has no graph to build: with this set it is
+	 * fused in place to safetensors even when `out` is 'onnx' (the page takes what each file can give);
+	 * without it that is a usage error (the CLI's user named an .onnx output).
+	 */
+	blocksInPlace?: boolean;
 }
+
+/** The metadata both the CLI and the page write into a fused safetensors file, so the two give identical bytes. */
+export const FUSED_METADATA: Readonly<Record<string, string>> = { fused_by: 'mobileone-lab' };
 
 /** What the bytes were recognised as. */
 export type Recognised =
@@ -350,13 +359,13 @@ function fuseBlocksFile(tensors: Map<string, WeightTensor>, blocks: FoundBlock[]
 	const counts = countByFamily(blocks);
 	const owned = new Set(blocks.flatMap((b) => b.keys));
 	const recognised: Recognised = { kind: 'blocks', format, found, counts, blocks: blocks.length, passedThrough: [...tensors.keys()].filter((k) => !owned.has(k)).length };
-	if (options.out !== 'safetensors')
+	if (options.out !== 'safetensors' && !options.blocksInPlace)
 		throw new FuseError(
 			'usage',
 			`this state dict holds ${describeBlockCounts(counts)} blocks but no whole network this tool can build as ONNX; fuse it to safetensors (npm run fuse -- IN OUT.safetensors), which replaces each block by its fused conv in place`
 		);
 	checkWeightValues(tensors);
-	const side = options.size || 8;
+	const side = options.size || BLOCK_CHECK_SIDE;
 	const cost = blocksCheckCost(tensors, blocks, side);
 	if (cost > MAX_CHECK_MACS)
 		throw new FuseError('check-too-large', `checking these ${formatInt(blocks.length)} blocks at ${side}×${side} would take ${(cost / 1e9).toFixed(0)} G multiply-adds, more than this tool spends (${MAX_CHECK_MACS / 1e9} G); pass a smaller --size`);

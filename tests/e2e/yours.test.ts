@@ -16,6 +16,14 @@ import { buildOnnx } from '../../src/lib/io/onnx/build';
 import { loadCheckpoint, requireUnfused, saveCheckpoint } from '../../src/lib/io/checkpoint';
 import { syntheticModel } from '../../src/lib/mobileone/synthetic';
 import { badFiles, SMALL_SPEC, unfusedOnnx } from '../fixtures/yours';
+import { stateDict as familyBlocksStateDict } from '../fixtures/family-blocks';
+import { FUSED_METADATA, fuseNetworkFile } from '../../src/lib/fuse-file';
+import { PROOF_SEED } from '../../src/ui/yours/own-file';
+import { readFamilyBlocks } from '../../src/lib/families/read-blocks';
+import { blockStateDict } from '../../src/lib/families/fuse-blocks';
+import { familyStepView } from '../../src/lib/families/explain';
+import { readSafetensors, writeSafetensors } from '../../src/lib/io/safetensors';
+import { AGREEMENT_TOLERANCE } from '../../src/lib/mobileone/explain';
 
 const BUILD = process.env.E2E_BUILD ?? 'build';
 const SCREENSHOTS = 'test-results/screenshots';
@@ -307,5 +315,98 @@ describe('your network', () => {
 			await page.setViewportSize({ width, height: 900 });
 			await page.screenshot({ path: `${SCREENSHOTS}/yours-explore-onnx-${width}.png`, fullPage: true });
 		}
+	}, 480_000);
+	test('a state dict of family blocks (torch.save of models/families.py when PyTorch is here): every block fused and proved, the download = the engine’s, a block opened in the explorer', async () => {
+		let name = 'family-blocks.safetensors';
+		let bytes = writeSafetensors(familyBlocksStateDict());
+		if (torchAvailable) {
+			const made = spawnSync(PYTHON, ['models/families.py', 'network', join(dir, 'families'), '--seed', '5'], { encoding: 'utf8' });
+			expect(made.status, made.stderr).toBe(0);
+			name = 'network.pth';
+			bytes = new Uint8Array(readFileSync(join(dir, 'families', 'network.pth')));
+		}
+		// what the engine (the same fuseNetworkFile as npm run fuse) makes of it, in Node
+		const engine = await fuseNetworkFile(bytes, { seed: PROOF_SEED, size: 0, out: 'safetensors', metadata: { ...FUSED_METADATA } });
+		if (engine.status !== 'fused' || !engine.blockChecks) throw new Error('the engine did not fuse it as blocks');
+		const checks = engine.blockChecks;
+		expect(new Set(checks.map((c) => c.familyId)).size).toBeGreaterThanOrEqual(7);
+
+		const page = await openPage();
+		await give(page, name, bytes);
+		await page.locator('.verdict, [role="alert"]').first().waitFor({ state: 'visible', timeout: FUSE_TIMEOUT });
+		expect(await page.getByRole('alert').count()).toBe(0);
+		expect(await page.locator('.verdict').getAttribute('data-agrees')).toBe('true');
+		expect(await page.locator('.verdict').innerText()).toMatch(/^Every block's fused conv computes the same function/);
+		// one row per block, in the engine's order, each proved: max |Δ| small against max |y|, as the engine found
+		const rows = page.getByRole('region', { name: 'Per-block results' }).locator('tbody tr');
+		expect(await rows.count()).toBe(checks.length);
+		for (let i = 0; i < checks.length; i++) {
+			const row = rows.nth(i);
+			expect(await row.getAttribute('data-block')).toBe(checks[i].block);
+			expect(await row.locator('td').first().innerText()).toBe(checks[i].family);
+			expect(await row.locator('td').nth(1).innerText()).toBe(`${checks[i].branches} → 1`);
+			const d = Number(await row.getAttribute('data-max-delta'));
+			const y = Number(await row.getAttribute('data-max-output'));
+			expect(d, checks[i].block).toBeLessThanOrEqual(AGREEMENT_TOLERANCE * y);
+			expect(Math.abs(y - checks[i].maxOutput)).toBeLessThanOrEqual(1e-9 * checks[i].maxOutput);
+		}
+		if (engine.recognised.kind !== 'blocks') throw new Error('not blocks');
+		expect(await page.getByRole('region', { name: 'Per-block results' }).locator('caption').innerText()).toBe(
+			`${checks.length} blocks fused in place; ${engine.recognised.passedThrough} other tensors passed through untouched.`
+		);
+		expect(await page.getByRole('link', { name: /Fused ONNX/ }).count()).toBe(0);
+		expect(await page.getByRole('link', { name: 'Time it' }).count()).toBe(0);
+
+		// the download: the fused safetensors, each tensor the engine's, byte for byte the file npm run fuse writes
+		const link = page.getByRole('link', { name: /Fused safetensors, each family/ });
+		const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+		expect(download.suggestedFilename()).toBe(name.replace(/\.(safetensors|pth)$/, '-fused.safetensors'));
+		const downloaded = new Uint8Array(readFileSync(await download.path()));
+		const got = readSafetensors(downloaded).tensors;
+		const want = readSafetensors(engine.bytes).tensors;
+		expect([...got.keys()]).toEqual([...want.keys()]);
+		for (const [k, t] of want) expect(Array.from(got.get(k)!.data), k).toEqual(Array.from(t.data));
+		expect(Buffer.from(downloaded).equals(Buffer.from(engine.bytes))).toBe(true);
+
+		mkdirSync(SCREENSHOTS, { recursive: true });
+		for (const width of [375, 1280]) {
+			await page.setViewportSize({ width, height: 900 });
+			await page.screenshot({ path: `${SCREENSHOTS}/yours-blocks-${width}.png`, fullPage: true });
+		}
+		await page.setViewportSize({ width: 1280, height: 900 });
+		expect(await seriousAxeViolations(page)).toEqual([]);
+
+		// a DBB block into the explorer: the engine's numbers for its own weights, then its proof
+		const i = checks.findIndex((c) => c.familyId === 'dbb');
+		await rows.nth(i).getByRole('link').click();
+		await page.waitForURL(/\/explorer\?family=dbb&/);
+		expect(new URL(page.url()).searchParams.get('fblock')).toBe(checks[i].block);
+		await page.locator('#family-step-title').waitFor({ timeout: 60_000 });
+		expect(await page.locator('.family-intro').innerText()).toContain(`This is block ${checks[i].block} of your network ${name}`);
+		const file = readFamilyBlocks(bytes);
+		const b = file.blocks[i];
+		const fusion = b.family.fuse(b.geometry, blockStateDict(file.tensors, b));
+		const view = familyStepView(fusion.steps[0], 0);
+		const titles = await page.locator('figure.heatmap').last().locator('rect title').allTextContents();
+		expect(titles.map((t) => Number(t.slice(t.lastIndexOf(': ') + 2)))).toEqual(Array.from(view.output!.slice.values));
+		for (const width of [375, 1280]) {
+			await page.setViewportSize({ width, height: 900 });
+			await page.screenshot({ path: `${SCREENSHOTS}/yours-blocks-explore-${width}.png`, fullPage: true });
+		}
+		await page.setViewportSize({ width: 1280, height: 900 });
+		const steps = page.locator('nav ol.steps button');
+		expect(await steps.count()).toBe(fusion.steps.length + 1);
+		await steps.last().click();
+		const verdict = page.locator('.detail .verdict');
+		await verdict.waitFor({ timeout: 60_000 });
+		expect(Number(await verdict.getAttribute('data-max-output'))).toBeCloseTo(checks[i].maxOutput, 9);
+		expect(Number(await verdict.getAttribute('data-relative'))).toBeLessThan(AGREEMENT_TOLERANCE);
+		expect(await verdict.innerText()).toMatch(/same function/);
+		// any other found block from the list, MobileOne's too
+		const other = checks.findIndex((c) => c.familyId === 'mobileone');
+		await page.locator('form.controls label:has(> span:text-is("Block")) select').selectOption({ index: other });
+		await page.waitForFunction((b) => new URL(location.href).searchParams.get('fblock') === b, checks[other].block);
+		expect(await page.locator('.family-intro').innerText()).toContain('MobileOne');
+		expect(await seriousAxeViolations(page)).toEqual([]);
 	}, 480_000);
 });

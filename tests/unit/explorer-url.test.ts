@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_QUERY, FAMILY_PARAMS, parse, serialize, type ExplorerQuery } from '../../src/ui/explorer/url';
 
-const MOBILEONE = { family: null, familyStep: 1, zeroGap: false, present: false, slide: 1 } as const;
+const MOBILEONE = { family: null, familyStep: 1, zeroGap: false, ownBlock: null, present: false, slide: 1 } as const;
 
 describe('explorer url', () => {
 	it('reads and writes family mode, without MobileOne\'s parameters', () => {

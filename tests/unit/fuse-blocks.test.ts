@@ -12,43 +12,17 @@ import { describe, expect, it } from 'vitest';
 import { WeightsError } from '../../src/lib/core/errors';
 import { maxAbs, maxAbsDiff, type Tensor } from '../../src/lib/core/tensor';
 import { familyById } from '../../src/lib/families';
-import type { BlockGeometry, FamilyId } from '../../src/lib/families/block';
 import { findFamilyBlocks } from '../../src/lib/families/find-blocks';
 import { FuseError, fuseNetworkFile } from '../../src/lib/fuse-file';
 import { readSafetensors, writeSafetensors } from '../../src/lib/io/safetensors';
 import { roundOnce } from '../../src/lib/reparam/conv-kernel';
 import { runTool } from '../helpers/tools';
+import { fuseOwnFile } from '../../src/ui/yours/own-file';
+import { BLOCKS, OTHER, stateDict } from '../fixtures/family-blocks';
 
 const PYTHON = '/usr/bin/python3';
 const torchAvailable = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 if (!torchAvailable && process.env.CI === 'true') throw new Error('CI must have PyTorch: apt-get install -y python3-torch');
-
-const BLOCKS: { prefix: string; family: FamilyId; g: BlockGeometry }[] = [
-	{ prefix: 'layer1.0.conv1.', family: 'dbb', g: { cin: 4, cout: 6, kernel: 3, stride: 1, groups: 1 } },
-	{ prefix: 'layer1.0.conv2.', family: 'dbb', g: { cin: 6, cout: 6, kernel: 3, stride: 1, groups: 2 } },
-	{ prefix: 'layer1.1.conv1.', family: 'acnet', g: { cin: 6, cout: 4, kernel: 5, stride: 1, groups: 1 } },
-	{ prefix: 'backbone.stage1.0.', family: 'repvgg', g: { cin: 4, cout: 4, kernel: 3, stride: 1, groups: 2 } },
-	{ prefix: 'stages.0.token_mixer.', family: 'repmixer', g: { cin: 4, cout: 4, kernel: 3, stride: 1, groups: 4, branches: 2 } },
-	{ prefix: 'stages.0.cpe.', family: 'repcpe', g: { cin: 4, cout: 4, kernel: 7, stride: 1, groups: 4 } },
-	{ prefix: 'blocks.3.token_mixer.', family: 'repvggdw', g: { cin: 4, cout: 4, kernel: 3, stride: 1, groups: 4 } },
-	{ prefix: 'features.4.', family: 'mobileone', g: { cin: 4, cout: 4, kernel: 3, stride: 1, groups: 4, branches: 3 } },
-	{ prefix: 'head.rep.', family: 'learnable-rep', g: { cin: 4, cout: 4, kernel: 3, stride: 1, groups: 1, branches: 2 } }
-];
-
-const OTHER: [string, Tensor][] = [
-	['stem.weight', { shape: [4, 3, 3, 3], data: Float32Array.from({ length: 108 }, (_, i) => Math.sin(i)) }],
-	['stages.0.norm.weight', { shape: [4], data: Float32Array.of(1, 2, 3, 4) }],
-	['fc.weight', { shape: [2, 4], data: Float32Array.of(1, -1, 2, -2, 3, -3, 4, -4) }]
-];
-
-function stateDict(): Map<string, Tensor> {
-	const sd = new Map<string, Tensor>([OTHER[0]]);
-	BLOCKS.forEach(({ prefix, family, g }, i) => {
-		for (const [k, t] of familyById(family)!.synthetic(g, 40 + i)) sd.set(prefix + k, t);
-	});
-	for (const o of OTHER.slice(1)) sd.set(...o);
-	return sd;
-}
 
 const options = { seed: 0, size: 8, out: 'safetensors' as const };
 
@@ -111,9 +85,30 @@ describe('family blocks inside any state dict, fused in place', () => {
 		expect(run.stdout).toMatch(/found +2 × Diverse Branch Block, .*1 × ACNet/);
 		expect(run.stdout).toMatch(/layer1\.0\.conv1 \(Diverse Branch Block\): max \|Δ\|/);
 		expect(run.stdout).toMatch(/checked at stride 1/);
-		const out = readSafetensors(new Uint8Array(readFileSync(join(dir, 'out.safetensors')))).tensors;
+		const cliBytes = new Uint8Array(readFileSync(join(dir, 'out.safetensors')));
+		const out = readSafetensors(cliBytes).tensors;
 		expect(out.has('layer1.0.conv1.dbb_reparam.weight')).toBe(true);
 		expect(out.has('blocks.3.token_mixer.weight')).toBe(true);
+		// the "your network" page, through the same fuseNetworkFile: the same bytes, and no ONNX runtime asked for
+		const page = await fuseOwnFile(new Uint8Array(readFileSync(join(dir, 'in.safetensors'))), () => Promise.reject(new Error('no graph to run')));
+		expect(page.out).toBe('safetensors');
+		expect(page.safetensors).toBeNull();
+		expect(page.bytes.length).toBe(cliBytes.length);
+		expect(Buffer.from(page.bytes).equals(Buffer.from(cliBytes))).toBe(true);
+		expect(readSafetensors(page.bytes).metadata).toEqual({ fused_by: 'mobileone-lab' });
+		// one row per block for the page's table: family, branches merged, its own check
+		expect(page.blockChecks!.map((c) => [c.block, c.familyId, c.branches])).toEqual([
+			['layer1.0.conv1', 'dbb', 4],
+			['layer1.0.conv2', 'dbb', 4],
+			['layer1.1.conv1', 'acnet', 3],
+			['backbone.stage1.0', 'repvgg', 3],
+			['stages.0.token_mixer', 'repmixer', 4],
+			['stages.0.cpe', 'repcpe', 2],
+			['blocks.3.token_mixer', 'repvggdw', 3],
+			['features.4', 'mobileone', 5],
+			['head.rep', 'learnable-rep', 4]
+		]);
+		for (const c of page.blockChecks!) expect(c.maxDelta, c.block).toBeLessThanOrEqual(1e-5 * c.maxOutput);
 	}, 300_000);
 
 	it.skipIf(!torchAvailable)('a .pth saved by torch from models/families.py: fused tensors = PyTorch’s own fuse', async () => {

@@ -16,6 +16,7 @@ import { readNetworkFile } from '$lib/io/network-file';
 import { graphGroupSteps, type GroupSteps } from '$lib/graph/group-steps';
 import { OWN_NETWORK, type PageModelId } from '$lib/models';
 import { loadOwnNetwork } from '$ui/yours/store';
+import { readFamilyBlocks, type FamilyBlocksFile } from '$lib/families/read-blocks';
 import { loadTypesetter } from './typeset.svelte';
 import { sampleId, type InputId } from './url';
 import { m } from '$lib/paraglide/messages';
@@ -52,8 +53,16 @@ export interface Progress {
 	fraction: number | null;
 }
 
+/** The family blocks of the visitor's kept network, for family mode. */
+export interface OwnBlocks {
+	name: string;
+	file: FamilyBlocksFile;
+}
+
 export interface ExplorerLoaders {
 	loadModel(id: PageModelId, onProgress: (p: Progress) => void): Promise<LoadedModel>;
+	/** The kept network's family blocks; throws NoOwnNetwork when none is kept, a one-sentence Error when it holds none. */
+	loadOwnBlocks?(): Promise<OwnBlocks>;
 	/** The file name of the network the /yours page keeps in this browser, or null. */
 	ownNetworkName?(): Promise<string | null>;
 	loadInput(id: InputId, size: number): Promise<InputPixels>;
@@ -115,6 +124,13 @@ export const browserLoaders: ExplorerLoaders = {
 		const px = toNetworkPixels(img.bitmap, size);
 		img.bitmap.close();
 		return { rgba: px.rgba, size: px.size, name: sample.alt };
+	},
+	async loadOwnBlocks() {
+		const kept = await loadOwnNetwork().catch(() => null);
+		if (!kept) throw new NoOwnNetwork();
+		// the typesetter too: the steps show formulas
+		const [file] = await Promise.all([readFamilyBlocks(kept.bytes), loadTypesetter()]);
+		return { name: kept.name, file };
 	},
 	hasMine: () => parseProofImage(sessionStorage.getItem(PROOF_IMAGE_KEY)) !== null,
 	ownNetworkName: async () => (await loadOwnNetwork().catch(() => null))?.name ?? null

@@ -18,7 +18,8 @@ import { modelChoice, OWN_NETWORK, type PageModelId } from '$lib/models';
 import { NoOwnNetwork, type ExplorerLoaders, type InputPixels, type Progress } from './loader';
 import { explorerSlides, firstSlideOf, type ExplorerSlide } from './slides';
 import type { PresenterAction } from '$ui/shared/presenter';
-import { DEFAULT_QUERY, serialize, type ExplorerQuery, type FamilyParam, type InputId, type StepId } from './url';
+import { DEFAULT_QUERY, familyParamOf, serialize, type ExplorerQuery, type FamilyParam, type InputId, type StepId } from './url';
+import { WeightsError } from '$lib/core/errors';
 import { FAMILY_DEMO_INPUT } from '$lib/families/demo';
 import { FamilyState } from './family-state.svelte';
 import { loadTypesetter } from './typeset.svelte';
@@ -111,6 +112,9 @@ export class ExplorerState {
 	/** Another family's block instead of MobileOne's (its own state, a sibling class). */
 	familyMode = $state(false);
 	readonly fam = new FamilyState();
+	/** Family mode: reading the kept network's blocks, or why it could not; null when nothing is pending or wrong. */
+	ownBlocksStatus = $state.raw<Exclude<LoadStatus, { kind: 'ready' }> | null>(null);
+	#ownSeq = 0;
 
 	constructor(loaders: ExplorerLoaders) {
 		this.#loaders = loaders;
@@ -188,6 +192,8 @@ export class ExplorerState {
 			const f = this.fam;
 			// nothing to link to before the picture is in (and SvelteKit's router is up by then)
 			if (!f.inputPixels) return null;
+			if (f.ownPath !== null)
+				return serialize({ ...DEFAULT_QUERY, family: familyParamOf(f.family.id), model: OWN_NETWORK, ownBlock: f.ownPath, familyStep: f.step, zeroGap: f.zeroGap, channel: f.channel, input: this.inputId });
 			return serialize({ ...DEFAULT_QUERY, family: f.param, familyStep: f.step, zeroGap: f.zeroGap, channel: f.channel, input: this.inputId });
 		}
 		const name = this.group ? `group${this.blockIndex + 1}` : this.block?.spec.name;
@@ -202,16 +208,17 @@ export class ExplorerState {
 	async start(q: ExplorerQuery) {
 		this.hasMine = this.#loaders.hasMine();
 		this.inputId = q.input === 'mine' && !this.hasMine ? DEFAULT_QUERY.input : q.input;
-		if (q.family) {
+		void this.#loaders.ownNetworkName?.().then((n) => (this.ownName ??= n));
+		if (q.family || q.ownBlock !== null) {
 			this.familyMode = true;
-			this.fam.select(q.family);
+			if (q.family) this.fam.select(q.family);
+			const own = q.ownBlock !== null || q.model === OWN_NETWORK ? this.openOwnBlocks(q.ownBlock, q.family) : null;
+			await Promise.all([own, this.selectInput(this.inputId), loadTypesetter()]);
 			this.fam.setStep(q.familyStep);
 			this.fam.setChannel(q.channel);
 			this.fam.zeroGap = q.zeroGap;
-			await Promise.all([this.selectInput(this.inputId), loadTypesetter()]);
 			return;
 		}
-		void this.#loaders.ownNetworkName?.().then((n) => (this.ownName ??= n));
 		if (!(await this.#loadModel(q.model))) return;
 		const g = /^group(\d+)$/.exec(q.block ?? '');
 		const i = this.graph ? (g ? Number(g[1]) - 1 : 0) : this.model!.blocks.findIndex((b) => b.spec.name === q.block);
@@ -223,6 +230,35 @@ export class ExplorerState {
 			this.showSlide(q.slide);
 		}
 		await this.selectInput(this.inputId);
+	}
+
+	/**
+	 * Family mode on the kept network's blocks: the one at module path `path` (else the first of
+	 * family `p`, else the first). Without a kept network, or with one holding no family block, the
+	 * page says so and the synthetic block stays.
+	 */
+	async openOwnBlocks(path: string | null, p: FamilyParam | null): Promise<void> {
+		const seq = ++this.#ownSeq;
+		if (!this.#loaders.loadOwnBlocks) return;
+		this.ownBlocksStatus = { kind: 'loading', progress: { text: m.explorer_loading_own(), fraction: null } };
+		try {
+			const own = await this.#loaders.loadOwnBlocks();
+			if (seq !== this.#ownSeq) return;
+			this.ownName = own.name;
+			this.fam.useOwn(own, path, p);
+			this.ownBlocksStatus = null;
+		} catch (e) {
+			if (seq === this.#ownSeq)
+				this.ownBlocksStatus = e instanceof NoOwnNetwork ? { kind: 'missing' } : { kind: 'failed', message: m.explorer_load_failed({ message: (e as Error).message }) };
+		}
+	}
+
+	/** Family mode: back to the seeded synthetic block of the family shown. */
+	useSyntheticBlock() {
+		this.#ownSeq++;
+		this.ownBlocksStatus = null;
+		this.fam.own = null;
+		this.fam.select(this.fam.param);
 	}
 
 	/** Switch between MobileOne ('mobileone') and another family's block. */
@@ -270,8 +306,16 @@ export class ExplorerState {
 			this.status = { kind: 'ready' };
 			return true;
 		} catch (e) {
-			if (seq === this.#modelSeq)
-				this.status = e instanceof NoOwnNetwork ? { kind: 'missing' } : { kind: 'failed', message: m.explorer_load_failed({ message: (e as Error).message }) };
+			if (seq !== this.#modelSeq) return false;
+			// a state dict of family blocks but no whole MobileOne: step through its blocks in family mode
+			if (id === OWN_NETWORK && e instanceof WeightsError && this.#loaders.loadOwnBlocks) {
+				this.status = { kind: 'ready' };
+				this.familyMode = true;
+				await Promise.all([this.openOwnBlocks(null, null), this.selectInput(this.inputId)]);
+				if (this.fam.own) return false;
+				this.familyMode = false;
+			}
+			this.status = e instanceof NoOwnNetwork ? { kind: 'missing' } : { kind: 'failed', message: m.explorer_load_failed({ message: (e as Error).message }) };
 			return false;
 		}
 	}

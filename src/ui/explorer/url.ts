@@ -4,7 +4,7 @@
  * One table says, per property, its parameter name, how to read it (anything unreadable falls back
  * to the default) and how to write it; `parse` and `serialize` only walk that table.
  */
-import { isPageModelId, type PageModelId } from '$lib/models';
+import { isPageModelId, OWN_NETWORK, type PageModelId } from '$lib/models';
 import type { FamilyId } from '$lib/families/block';
 import { SAMPLES } from '$ui/image/samples';
 
@@ -35,6 +35,18 @@ export function familyParamOf(id: FamilyId): FamilyParam | null {
 /** The explorer's link to a family's block. */
 export const familyHref = (p: FamilyParam): string => `/explorer?family=${p}`;
 
+/** Module paths as PyTorch writes them (`stages.0.token_mixer`), bounded; '' is a bare block. */
+const MODULE_PATH = /^[A-Za-z0-9_.-]{0,200}$/;
+
+/**
+ * The explorer's link to a block of the visitor's kept network, by its module path (`stem.conv1`,
+ * '' for a bare block): family mode on the kept weights. The family is written where it has a name
+ * in links, for people reading the URL; the block decides it.
+ */
+export function ownBlockHref(family: FamilyId, block: string): string {
+	return `/explorer?${serialize({ ...DEFAULT_QUERY, family: familyParamOf(family), model: OWN_NETWORK, ownBlock: block })}`;
+}
+
 export interface ExplorerQuery {
 	/** null: MobileOne, the explorer's own model and blocks. */
 	family: FamilyParam | null;
@@ -42,6 +54,12 @@ export interface ExplorerQuery {
 	familyStep: number;
 	/** DBB: merge 1×1 → K×K with zeros in the gap instead of bn1's bias. */
 	zeroGap: boolean;
+	/**
+	 * Family mode on the visitor's kept network: the module path of the found block shown ('' for a
+	 * bare block), with `model` = 'yours'; null: seeded synthetic blocks (or MobileOne mode). Checked
+	 * against the kept file once it is read.
+	 */
+	ownBlock: string | null;
 	model: PageModelId;
 	/** A block name such as "stage1.2" (or "group3", the third merged group of an ONNX file); null: the model's first block. Checked against the model once it is loaded. */
 	block: string | null;
@@ -59,7 +77,7 @@ export const sampleId = (file: string): string => file.replace(/\.\w+$/, '');
 
 export const DEFAULT_INPUT = sampleId(SAMPLES.find((x) => x.label === 'cat')?.file ?? SAMPLES[0].file);
 
-export const DEFAULT_QUERY: Readonly<ExplorerQuery> = { family: null, familyStep: 1, zeroGap: false, model: 'cifar10', block: null, channel: 0, step: 1, input: DEFAULT_INPUT, present: false, slide: 1 };
+export const DEFAULT_QUERY: Readonly<ExplorerQuery> = { family: null, familyStep: 1, zeroGap: false, ownBlock: null, model: 'cifar10', block: null, channel: 0, step: 1, input: DEFAULT_INPUT, present: false, slide: 1 };
 
 interface Field<K extends keyof ExplorerQuery> {
 	key: K;
@@ -79,6 +97,7 @@ const FIELDS = [
 	field({ key: 'family', param: 'family', read: (raw) => (isFamilyParam(raw) ? raw : undefined), write: (v) => v }),
 	field({ key: 'familyStep', param: 'fstep', read: (raw) => { const n = integer(raw); return n !== undefined && n >= 1 && n <= 99 ? n : undefined; }, write: String }),
 	field({ key: 'zeroGap', param: 'gap', read: (raw) => (raw === 'zero' ? true : raw === 'bias' ? false : undefined), write: (v) => (v ? 'zero' : null) }),
+	field({ key: 'ownBlock', param: 'fblock', read: (raw) => (MODULE_PATH.test(raw) ? raw : undefined), write: (v) => v }),
 	field({ key: 'model', param: 'model', read: (raw) => (isPageModelId(raw) ? raw : undefined), write: (v) => v }),
 	field({ key: 'block', param: 'block', read: (raw) => (/^(stage\d{1,2}(\.\d{1,3})?|group\d{1,5})$/.test(raw) ? raw : undefined), write: (v) => v }),
 	field({ key: 'channel', param: 'ch', read: integer, write: String }),
@@ -113,7 +132,7 @@ export function parse(search: string | URLSearchParams): ExplorerQuery {
 }
 
 /** Parameters that belong to one mode only. */
-const FAMILY_ONLY = new Set(['fstep', 'gap']);
+const FAMILY_ONLY = new Set(['fstep', 'gap', 'fblock']);
 const MOBILEONE_ONLY = new Set(['model', 'block', 'step']);
 
 /** A slide stands for the step while presenting, and only then. */
@@ -126,11 +145,14 @@ const BROWSE_ONLY = new Set(['step']);
  */
 export function serialize(query: ExplorerQuery): string {
 	const q = new URLSearchParams();
-	const skip = query.family === null ? FAMILY_ONLY : MOBILEONE_ONLY;
+	const familyMode = query.family !== null || query.ownBlock !== null;
+	const skip = familyMode ? MOBILEONE_ONLY : FAMILY_ONLY;
 	// family mode has no slides yet
-	const presenting = query.present && query.family === null;
+	const presenting = query.present && !familyMode;
+	// a kept network's block names its source (model=yours); synthetic family blocks need none
+	const ownModel = (param: string) => param === 'model' && query.ownBlock !== null;
 	for (const f of FIELDS) {
-		if (skip.has(f.param) || (presenting ? BROWSE_ONLY : PRESENT_ONLY).has(f.param)) continue;
+		if ((skip.has(f.param) && !ownModel(f.param)) || (presenting ? BROWSE_ONLY : PRESENT_ONLY).has(f.param)) continue;
 		const v = (f.write as (v: unknown) => string | null)(query[f.key]);
 		if (v !== null) q.set(f.param, v);
 	}

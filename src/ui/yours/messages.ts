@@ -2,6 +2,7 @@
 import type { WeightsErrorCode } from '$lib/core/errors';
 import type { Counts } from '$lib/graph/fuse-branches';
 import type { Recognised } from '$lib/fuse-file';
+import type { BlockCheck } from '$lib/families/fuse-blocks';
 import type { Stage } from './own-file';
 
 export type ToWorker = { type: 'fuse'; id: number; name: string; bytes: ArrayBuffer };
@@ -13,6 +14,8 @@ export interface Proof {
 	maxOutput: number;
 	/** maxDelta ≤ tolerance · maxOutput, everything finite. */
 	agrees: boolean;
+	/** Family blocks proved one by one in the engine; the numbers are the worst block's. */
+	perBlock: boolean;
 	tolerance: number;
 }
 
@@ -23,6 +26,8 @@ export interface FuseReport {
 	summary: string;
 	operators: Counts;
 	parameters: Counts;
+	/** A state dict of family blocks: each block's own proof, in the order found; null otherwise. */
+	blockChecks: BlockCheck[] | null;
 }
 
 export type FromWorker =
@@ -34,7 +39,8 @@ export type FromWorker =
 			proof: Proof;
 			/** The file handed in, given back so the page can keep it. */
 			bytes: ArrayBuffer;
-			fusedOnnx: ArrayBuffer;
+			/** null for a state dict of family blocks: no whole network, so no graph. */
+			fusedOnnx: ArrayBuffer | null;
 			fusedSafetensors: ArrayBuffer | null;
 	  }
 	/** `message` is the engine's English sentence; `code` lets the page say it in its own language. */

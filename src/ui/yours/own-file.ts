@@ -5,7 +5,7 @@
  * "your network" worker, the latency worker and unit tests share it.
  */
 import { WeightsError, type WeightsErrorCode } from '$lib/core/errors';
-import { fuseNetworkFile, type FuseFileResult, type FuseStage, type OnnxRunner } from '$lib/fuse-file';
+import { FUSED_METADATA, fuseNetworkFile, type FuseFileResult, type FuseStage, type OnnxRunner } from '$lib/fuse-file';
 import { formatBytes } from '$lib/format';
 import { m } from '$lib/paraglide/messages';
 
@@ -83,11 +83,13 @@ export function sentence(e: unknown): string {
 
 /**
  * Fuses the visitor's file and proves it in `runOnnx`: the result holds the original and the fused
- * network as ONNX (and the fused safetensors for state dicts). A file with nothing to fuse is an
+ * network as ONNX (and the fused safetensors for state dicts). A state dict of family blocks without
+ * a whole network comes back as the fused safetensors alone (`out: 'safetensors'`), each block
+ * proved in the engine, byte for byte what `npm run fuse` writes. A file with nothing to fuse is an
  * error here: the page has nothing to show for it.
  */
 export async function fuseOwnFile(bytes: Uint8Array, runOnnx: OnnxRunner, onStage: (s: FuseStage) => void = () => {}): Promise<FusedFile> {
-	const r = await fuseNetworkFile(bytes, { seed: PROOF_SEED, size: 0, out: 'onnx', runOnnx, checkIn: 'runtime', alsoSafetensors: true, onStage });
+	const r = await fuseNetworkFile(bytes, { seed: PROOF_SEED, size: 0, out: 'onnx', runOnnx, checkIn: 'runtime', alsoSafetensors: true, blocksInPlace: true, metadata: { ...FUSED_METADATA }, onStage });
 	if (r.status === 'nothing-to-fuse')
 		throw new WeightsError('not-mobileone', `nothing to fuse in this ${r.recognised.kind === 'onnx' ? 'ONNX file' : 'state dict'} — ${r.summary}`);
 	return r;

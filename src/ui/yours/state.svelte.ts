@@ -17,7 +17,7 @@ export interface Download {
 export type Status =
 	| { kind: 'empty' }
 	| { kind: 'busy'; name: string; size: number; stage: Stage; fraction: number | null }
-	| { kind: 'done'; name: string; size: number; report: FuseReport; proof: Proof; onnx: Download; safetensors: Download | null }
+	| { kind: 'done'; name: string; size: number; report: FuseReport; proof: Proof; onnx: Download | null; safetensors: Download | null }
 	| { kind: 'failed'; name: string; message: string };
 
 /** "my-net.pth.tar" → "my-net-fused". */
@@ -28,7 +28,8 @@ export function fusedBaseName(name: string): string {
 
 export function verdictSentence(p: Proof): string {
 	const numbers = { delta: formatScientific(p.maxDelta), output: formatScientific(p.maxOutput), tolerance: formatScientific(p.tolerance) };
-	return p.agrees ? msg.yours_verdict_agree(numbers) : msg.yours_verdict_disagree(numbers);
+	if (!p.agrees) return msg.yours_verdict_disagree(numbers);
+	return p.perBlock ? msg.yours_verdict_blocks_agree(numbers) : msg.yours_verdict_agree(numbers);
 }
 
 export class YoursState {
@@ -114,7 +115,7 @@ export class YoursState {
 
 	private revoke() {
 		if (this.status.kind !== 'done') return;
-		URL.revokeObjectURL(this.status.onnx.href);
+		if (this.status.onnx) URL.revokeObjectURL(this.status.onnx.href);
 		if (this.status.safetensors) URL.revokeObjectURL(this.status.safetensors.href);
 	}
 
@@ -159,7 +160,7 @@ export class YoursState {
 				size,
 				report: m.report,
 				proof: m.proof,
-				onnx: download(m.fusedOnnx, 'onnx'),
+				onnx: m.fusedOnnx ? download(m.fusedOnnx, 'onnx') : null,
 				safetensors: m.fusedSafetensors ? download(m.fusedSafetensors, 'safetensors') : null
 			};
 			this.kept = name;

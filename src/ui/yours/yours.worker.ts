@@ -58,12 +58,14 @@ async function fuse(msg: ToWorker): Promise<void> {
 			maxDelta: out.check.maxDelta,
 			maxOutput: out.check.maxOutput,
 			agrees: true, // fuseNetworkFile returns nothing unless the two agree
+			perBlock: out.blockChecks !== undefined,
 			tolerance: AGREEMENT_TOLERANCE
 		};
-		const report = { recognised: out.recognised, summary: out.summary, operators: out.operators, parameters: out.parameters };
-		const fusedOnnx = ownBuffer(out.bytes);
-		const st = out.safetensors ? ownBuffer(out.safetensors) : null;
-		post({ type: 'done', id, report, proof, bytes: msg.bytes, fusedOnnx, fusedSafetensors: st }, [msg.bytes, fusedOnnx, ...(st ? [st] : [])]);
+		const report = { recognised: out.recognised, summary: out.summary, operators: out.operators, parameters: out.parameters, blockChecks: out.blockChecks ?? null };
+		// family blocks come back as safetensors only (no whole network to build a graph of)
+		const fusedOnnx = out.out === 'onnx' ? ownBuffer(out.bytes) : null;
+		const st = out.out === 'safetensors' ? ownBuffer(out.bytes) : out.safetensors ? ownBuffer(out.safetensors) : null;
+		post({ type: 'done', id, report, proof, bytes: msg.bytes, fusedOnnx, fusedSafetensors: st }, [msg.bytes, ...(fusedOnnx ? [fusedOnnx] : []), ...(st ? [st] : [])]);
 	} catch (e) {
 		post({ type: 'error', id, message: sentence(e), code: e instanceof WeightsError ? e.code : null, bytes: msg.bytes }, [msg.bytes]);
 	}
