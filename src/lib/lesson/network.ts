@@ -6,7 +6,7 @@
  * sentence and teach on our model instead. Reads bytes only; nothing in the file is executed.
  */
 import { WeightsError } from '../core/errors';
-import { checkpointFromTensors } from '../io/checkpoint';
+import { checkpointFromTensors, type Checkpoint } from '../io/checkpoint';
 import { readTorchCheckpoint } from '../io/pytorch';
 import { readSafetensors } from '../io/safetensors';
 import { sniffWeightsFormat } from '../io/sniff';
@@ -47,7 +47,7 @@ export function lessonNetwork(bytes: Uint8Array): LessonNetwork {
 		const torch = format === 'pytorch-zip' || format === 'pytorch-legacy' ? readTorchCheckpoint(bytes) : null;
 		if (!torch && format !== 'safetensors') return refuse({ reason: 'unreadable', detail: 'not a safetensors or PyTorch file' });
 		const st = torch ? { tensors: torch.tensors, metadata: {} as Record<string, string>, ignored: torch.ignored } : readSafetensors(bytes);
-		let ck;
+		let ck: Checkpoint;
 		try {
 			ck = checkpointFromTensors(st);
 		} catch (e) {
