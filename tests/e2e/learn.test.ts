@@ -19,7 +19,7 @@ import { exerciseFor, lessonContext, type Exercise } from '../../src/lib/lesson/
 import { lessonInstance } from '../../src/lib/lesson/instance';
 import { PROGRESS_KEY, serializeProgress } from '../../src/lib/lesson/progress';
 import { CHAPTERS, UI } from '../../src/ui/learn/text';
-import { CHAPTER_SLUGS, slidesOf } from '../../src/ui/learn/url';
+import { CHAPTER_SLUGS, LEARN_PATH, slidesOf } from '../../src/ui/learn/url';
 import { OWN_NETWORK_DB } from '../../src/ui/yours/store';
 import { SMALL_SPEC, unfusedOnnx } from '../fixtures/yours';
 import { launchBrowser, seriousAxeViolations, startStaticServer, watchPage, type LaunchedBrowser, type PageWatch, type StaticServer } from '../../scripts/lib/browser-harness';
@@ -76,7 +76,8 @@ async function open(path: string, viewport = { width: 1280, height: 900 }): Prom
 		},
 		[PROGRESS_KEY, serializeProgress({ seed: SEED, chapters: {} })]
 	);
-	await page.goto(server.url + path);
+	// a cold first load on the shared, busy machine can take longer than the default 30 s
+	await page.goto(server.url + path, { timeout: 120_000 });
 	return page;
 }
 
@@ -176,7 +177,8 @@ describe('guided lesson', () => {
 		{ width: 1280, height: 900, name: 'desktop', scheme: 'light' as const },
 		{ width: 375, height: 800, name: 'phone', scheme: 'dark' as const }
 	]) {
-		test(`every chapter is accessible and fits at ${viewport.name} width, in English and Korean (${viewport.scheme})`, { timeout: LONG }, async () => {
+		// 18 pages, each with axe: twice the other walks' time
+		test(`every chapter is accessible and fits at ${viewport.name} width, in English and Korean (${viewport.scheme})`, { timeout: 2 * LONG }, async () => {
 			const page = await open(href(1), viewport);
 			await page.emulateMedia({ colorScheme: viewport.scheme });
 			for (const locale of ['', '/ko']) {
@@ -227,7 +229,7 @@ describe('the lesson on the visitor’s own network', () => {
 
 	/** A fresh student on a page that does not read the kept network, which then keeps `bytes`. */
 	async function keeping(name: string, bytes: Uint8Array): Promise<Page> {
-		const page = await open('/model');
+		const page = await open(LEARN_PATH);
 		await settle(page);
 		await keepNetwork(page, name, bytes);
 		return page;
