@@ -62,6 +62,8 @@ const href = (id: ChapterId, query = '') => `/learn/${CHAPTER_SLUGS[id]}${query}
 async function open(path: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
 	const page = await browser.context.newPage();
 	await page.setViewportSize(viewport);
+	// a page load on the shared, busy machine (load average ~25 on 2 cores) can take longer than the default 30 s
+	page.setDefaultNavigationTimeout(120_000);
 	const watch = watchPage(page);
 	opened.push({ page, watch, path });
 	// The student is set up before the lesson's first script runs, once per tab (a reload keeps
@@ -76,8 +78,7 @@ async function open(path: string, viewport = { width: 1280, height: 900 }): Prom
 		},
 		[PROGRESS_KEY, serializeProgress({ seed: SEED, chapters: {} })]
 	);
-	// a cold first load on the shared, busy machine can take longer than the default 30 s
-	await page.goto(server.url + path, { timeout: 120_000 });
+	await page.goto(server.url + path);
 	return page;
 }
 

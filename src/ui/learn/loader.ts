@@ -8,6 +8,7 @@ import { PROGRESS_KEY } from '$lib/lesson/progress';
 import { lessonNetwork } from '$lib/lesson/network';
 import { m } from '$lib/paraglide/messages';
 import { browserLoaders, IMAGENET } from '$ui/explorer/loader';
+import { loadTypesetter } from '$ui/explorer/typeset.svelte';
 import { DEFAULT_INPUT } from '$ui/explorer/url';
 import { loadOwnNetwork } from '$ui/yours/store';
 import type { LessonLoaders, LessonStorage, LoadedOwn } from './state.svelte';
@@ -35,9 +36,9 @@ export const lessonLoaders: LessonLoaders = {
 		onProgress({ text: m.explorer_loading_own(), fraction: null });
 		const kept = await loadOwnNetwork().catch(() => null);
 		if (!kept) return { ok: false, refusal: { reason: 'none' }, name: null };
-		// let the message paint before parsing a large file
-		await new Promise((r) => setTimeout(r, 30));
-		const net = lessonNetwork(kept.bytes);
+		// let the message paint before parsing a large file; the figures' formulas need the typesetter
+		// that our model's loader brings with it
+		const [net] = await Promise.all([new Promise((r) => setTimeout(r, 30)).then(() => lessonNetwork(kept.bytes)), loadTypesetter()]);
 		if (!net.ok) return { ok: false, refusal: net.refusal, name: kept.name };
 		return { ok: true, model: net.model, norm: { mean: net.mean ?? IMAGENET.mean, std: net.std ?? IMAGENET.std }, name: kept.name };
 	},
