@@ -2,20 +2,26 @@
  * The guided lesson in Chromium: chapters 1 → 9 by keyboard only, an exercise answered wrong then
  * right (answers computed here by the engine for the seed the test gives the student), the worked
  * answer after two tries, a click-the-cell question, progress kept across a reload, axe-core on
- * every chapter at desktop and phone widths, and presenter mode (keys, URLs, no overflow, body
- * ≥ 28 px at 1920×1080, the notes window following). Screenshots land in test-results/screenshots/.
+ * every chapter in both languages at desktop and phone widths (the phone pass in the dark theme),
+ * the lesson on the visitor's own network (`?model=yours`, and the refusal of one it cannot use),
+ * and presenter mode (keys, URLs, no overflow, body ≥ 28 px at 1920×1080, the notes window
+ * following). Screenshots land in test-results/screenshots/.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { loadCheckpoint, requireUnfused } from '../../src/lib/io/checkpoint';
+import { loadCheckpoint, requireUnfused, saveCheckpoint } from '../../src/lib/io/checkpoint';
+import { formatPrecise } from '../../src/lib/format';
+import { syntheticModel } from '../../src/lib/mobileone/synthetic';
 import type { UnfusedModel } from '../../src/lib/mobileone/model';
 import { CHAPTER_IDS, type ChapterId } from '../../src/lib/lesson/chapters';
 import { exerciseFor, lessonContext, type Exercise } from '../../src/lib/lesson/exercises';
 import { lessonInstance } from '../../src/lib/lesson/instance';
 import { PROGRESS_KEY, serializeProgress } from '../../src/lib/lesson/progress';
 import { CHAPTERS, UI } from '../../src/ui/learn/text';
-import { CHAPTER_SLUGS, slidesOf } from '../../src/ui/learn/url';
+import { CHAPTER_SLUGS, LEARN_PATH, slidesOf } from '../../src/ui/learn/url';
+import { OWN_NETWORK_DB } from '../../src/ui/yours/store';
+import { SMALL_SPEC, unfusedOnnx } from '../fixtures/yours';
 import { launchBrowser, seriousAxeViolations, startStaticServer, watchPage, type LaunchedBrowser, type PageWatch, type StaticServer } from '../../scripts/lib/browser-harness';
 import { checkAndClosePages } from '../helpers/opened-pages';
 import { measureSlide } from '../helpers/slide-fit';
@@ -43,9 +49,9 @@ afterAll(async () => {
 	await server?.close();
 });
 
-/** The engine's exercise for this chapter, for the student the test plays. */
-function engineExercise(id: ChapterId): Exercise {
-	const ex = exerciseFor(id, lessonContext(model, lessonInstance(model, SEED)));
+/** The engine's exercise for this chapter on these weights (ours unless given), for the student the test plays. */
+function engineExercise(id: ChapterId, on: UnfusedModel = model): Exercise {
+	const ex = exerciseFor(id, lessonContext(on, lessonInstance(on, SEED)));
 	if (!ex) throw new Error(`no exercise for chapter ${id}`);
 	return ex;
 }
@@ -56,6 +62,8 @@ const href = (id: ChapterId, query = '') => `/learn/${CHAPTER_SLUGS[id]}${query}
 async function open(path: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
 	const page = await browser.context.newPage();
 	await page.setViewportSize(viewport);
+	// a page load on the shared, busy machine (load average ~25 on 2 cores) can take longer than the default 30 s
+	page.setDefaultNavigationTimeout(120_000);
 	const watch = watchPage(page);
 	opened.push({ page, watch, path });
 	// The student is set up before the lesson's first script runs, once per tab (a reload keeps
@@ -164,25 +172,133 @@ describe('guided lesson', () => {
 		await expect.poll(() => page.locator('.feedback').innerText()).toContain(UI.correct);
 	});
 
+	// One page per width, walking every chapter in English then Korean; the phone pass is in the
+	// dark theme, so both themes' contrast is checked on every chapter without a third pass.
 	for (const viewport of [
-		{ width: 1280, height: 900, name: 'desktop' },
-		{ width: 375, height: 800, name: 'phone' }
+		{ width: 1280, height: 900, name: 'desktop', scheme: 'light' as const },
+		{ width: 375, height: 800, name: 'phone', scheme: 'dark' as const }
 	]) {
-		test(`every chapter is accessible and fits at ${viewport.name} width`, { timeout: LONG }, async () => {
+		// 18 pages, each with axe: twice the other walks' time
+		test(`every chapter is accessible and fits at ${viewport.name} width, in English and Korean (${viewport.scheme})`, { timeout: 2 * LONG }, async () => {
 			const page = await open(href(1), viewport);
-			for (const id of CHAPTER_IDS) {
-				if (id > 1) {
-					await settle(page);
-					await page.goto(server.url + href(id));
+			await page.emulateMedia({ colorScheme: viewport.scheme });
+			for (const locale of ['', '/ko']) {
+				for (const id of CHAPTER_IDS) {
+					if (id > 1 || locale) {
+						await settle(page);
+						await page.goto(server.url + locale + href(id));
+					}
+					const where = `${locale || '/en'} chapter ${id}`;
+					await questionReady(page);
+					await page.locator('.lesson-figure').waitFor();
+					expect(await page.evaluate(() => document.documentElement.lang), where).toBe(locale ? 'ko' : 'en');
+					expect(await noHorizontalOverflow(page), `${where} fits ${viewport.width} px`).toBe(true);
+					expect(await seriousAxeViolations(page), `axe on ${where}`).toEqual([]);
+					await page.screenshot({ path: `${SHOTS}/learn-${viewport.name}${locale.replace('/', '-')}-${id}.png`, fullPage: true });
 				}
-				await questionReady(page);
-				await page.locator('.lesson-figure').waitFor();
-				expect(await noHorizontalOverflow(page), `chapter ${id} fits ${viewport.width} px`).toBe(true);
-				expect(await seriousAxeViolations(page), `axe on chapter ${id}`).toEqual([]);
-				await page.screenshot({ path: `${SHOTS}/learn-${viewport.name}-${id}.png`, fullPage: true });
 			}
 		});
 	}
+});
+
+/** Keeps `bytes` as the visitor's network the way /yours does (or forgets it, for null), from a page of the site. */
+async function keepNetwork(page: Page, name: string, bytes: Uint8Array | null): Promise<void> {
+	await page.evaluate(
+		([db, name, bytes]) =>
+			new Promise<void>((done, fail) => {
+				const req = indexedDB.open(db.name, db.version);
+				req.onupgradeneeded = () => req.result.createObjectStore(db.store);
+				req.onerror = () => fail(req.error);
+				req.onsuccess = () => {
+					const tx = req.result.transaction(db.store, 'readwrite');
+					const store = tx.objectStore(db.store);
+					if (bytes) store.put({ name, bytes: new Uint8Array(bytes) }, db.key);
+					else store.delete(db.key);
+					tx.oncomplete = () => (req.result.close(), done());
+					tx.onerror = () => fail(tx.error);
+				};
+			}),
+		[OWN_NETWORK_DB, name, bytes && Array.from(bytes)] as const
+	);
+}
+
+describe('the lesson on the visitor’s own network', () => {
+	const LONG = 300_000;
+	// A real MobileOne state dict (every kind of branch), written here, not committed: its weights differ from ours.
+	const theirs = syntheticModel(SMALL_SPEC, 29);
+	const FILE = 'small-mobileone.safetensors';
+
+	/** A fresh student on a page that does not read the kept network, which then keeps `bytes`. */
+	async function keeping(name: string, bytes: Uint8Array): Promise<Page> {
+		const page = await open(LEARN_PATH);
+		await settle(page);
+		await keepNetwork(page, name, bytes);
+		return page;
+	}
+
+	test('?model=yours: the figure says whose weights, the exercise is the engine’s on that file', { timeout: LONG }, async () => {
+		const ours = engineExercise(3) as Extract<Exercise, { kind: 'number' }>;
+		const mine = engineExercise(3, theirs) as Extract<Exercise, { kind: 'number' }>;
+		// the check below can only fail if the two files ask different questions
+		expect(Math.abs(mine.given.t - ours.given.t)).toBeGreaterThan(0.01);
+		expect(Math.abs(mine.answer - ours.answer)).toBeGreaterThan(0.02 * Math.max(Math.abs(mine.answer), Math.abs(ours.answer), 1));
+		const page = await keeping(FILE, saveCheckpoint(theirs));
+		try {
+			await page.goto(`${server.url}${href(3)}?model=yours`);
+			await questionReady(page);
+			await expect.poll(() => page.getByTestId('whose').innerText()).toBe(UI.whose(FILE));
+			expect(await page.getByRole('alert').count()).toBe(0);
+			const prompt = await page.locator('.question .prompt').innerText();
+			for (const key of ['t', 'beta', 'mean']) expect(prompt, key).toContain(formatPrecise(mine.given[key], 4));
+			expect(prompt).not.toContain(formatPrecise(ours.given.t, 4));
+
+			const field = page.getByLabel(UI.answerLabel);
+			await field.fill(ours.answer.toFixed(5));
+			await field.press('Enter');
+			await expect.poll(() => page.locator('.feedback').innerText()).toContain(UI.wrong(1));
+			await field.fill(mine.answer.toFixed(5));
+			await field.press('Enter');
+			await expect.poll(() => page.locator('.feedback').innerText()).toContain(UI.correct);
+
+			// the switch names the file, the chapter links keep the choice, and "our model" goes back
+			const weights = page.getByRole('navigation', { name: UI.weightsSwitch });
+			expect(await weights.getByRole('link', { name: UI.weightsYours(FILE) }).getAttribute('aria-current')).toBe('true');
+			expect(await page.locator('a[rel="next"]').getAttribute('href')).toBe(`${href(4)}?model=yours`);
+			for (const width of [375, 1280]) {
+				await page.setViewportSize({ width, height: 900 });
+				expect(await noHorizontalOverflow(page), `fits ${width} px`).toBe(true);
+				await page.screenshot({ path: `${SHOTS}/learn-yours-${width}.png`, fullPage: true });
+			}
+			expect(await seriousAxeViolations(page)).toEqual([]);
+			await settle(page);
+			await weights.getByRole('link', { name: UI.weightsOurs }).click();
+			await expect.poll(() => new URL(page.url()).search).toBe('');
+			await expect.poll(() => page.getByTestId('whose').innerText()).toBe(UI.whose(null));
+			await expect.poll(() => page.locator('.question .prompt').innerText()).toContain(formatPrecise(ours.given.t, 4));
+		} finally {
+			await settle(page);
+			await keepNetwork(page, FILE, null);
+		}
+	});
+
+	test('a network the lesson cannot use: one sentence, and the lesson goes on with our model', { timeout: LONG }, async () => {
+		const ours = engineExercise(3) as Extract<Exercise, { kind: 'number' }>;
+		const page = await keeping('small.onnx', unfusedOnnx());
+		try {
+			await page.goto(`${server.url}${href(3)}?model=yours`);
+			await questionReady(page);
+			await expect.poll(() => page.getByRole('alert').innerText()).toBe(UI.ownRefused({ reason: 'onnx' }, 'small.onnx'));
+			expect(await page.getByTestId('whose').innerText()).toBe(UI.whose(null));
+			expect(await page.locator('.question .prompt').innerText()).toContain(formatPrecise(ours.given.t, 4));
+			const field = page.getByLabel(UI.answerLabel);
+			await field.fill(ours.answer.toFixed(5));
+			await field.press('Enter');
+			await expect.poll(() => page.locator('.feedback').innerText()).toContain(UI.correct);
+		} finally {
+			await settle(page);
+			await keepNetwork(page, 'small.onnx', null);
+		}
+	});
 });
 
 describe('presenter mode', () => {

@@ -15,6 +15,7 @@ import { launchBrowser, seriousAxeViolations, startStaticServer, watchPage, type
 import { buildOnnx } from '../../src/lib/io/onnx/build';
 import { loadCheckpoint, requireUnfused, saveCheckpoint } from '../../src/lib/io/checkpoint';
 import { syntheticModel } from '../../src/lib/mobileone/synthetic';
+import { OWN_NETWORK_DB } from '../../src/ui/yours/store';
 import { badFiles, SMALL_SPEC, unfusedOnnx } from '../fixtures/yours';
 import { stateDict as familyBlocksStateDict } from '../fixtures/family-blocks';
 import { FUSED_METADATA, fuseNetworkFile } from '../../src/lib/fuse-file';
@@ -72,11 +73,12 @@ async function openPage(viewport = { width: 1280, height: 900 }): Promise<Page> 
 	// Cleared from a page that does not read it, so no network an earlier test kept starts loading.
 	await page.goto(`${server.url}/model`, { waitUntil: 'networkidle' });
 	await page.evaluate(
-		() =>
+		(db) =>
 			new Promise((done) => {
-				const req = indexedDB.deleteDatabase('mobileone-lab');
+				const req = indexedDB.deleteDatabase(db);
 				req.onsuccess = req.onerror = req.onblocked = () => done(null);
-			})
+			}),
+		OWN_NETWORK_DB.name
 	);
 	await page.goto(`${server.url}/yours`, { waitUntil: 'networkidle' });
 	expect(await page.locator('.kept').count()).toBe(0);

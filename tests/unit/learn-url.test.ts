@@ -13,16 +13,26 @@ describe('lesson addresses', () => {
 	});
 
 	it('reads and writes presenter mode and the slide', () => {
-		expect(parse('', 2)).toEqual({ present: false, slide: 1 });
-		expect(parse('?present&slide=3', 2)).toEqual({ present: true, slide: 3 });
+		expect(parse('', 2)).toEqual({ own: false, present: false, slide: 1 });
+		expect(parse('?present&slide=3', 2)).toEqual({ own: false, present: true, slide: 3 });
 		for (const bad of ['slide=0', 'slide=9', 'slide=x', 'slide=1e1']) expect(parse(`present&${bad}`, 2).slide).toBe(1);
 		// a split figure gives its chapter more slides than another has
 		expect(parse('present&slide=6', 6).slide).toBe(6);
 		expect(parse('present&slide=6', 2).slide).toBe(1);
-		expect(serialize({ present: true, slide: 2 })).toBe('present&slide=2');
-		expect(serialize({ present: false, slide: 2 })).toBe('');
+		expect(serialize({ own: false, present: true, slide: 2 })).toBe('present&slide=2');
+		expect(serialize({ own: false, present: false, slide: 2 })).toBe('');
 		expect(chapterHref(3, { present: true, slide: 4 })).toBe('/learn/fold?present&slide=4');
-		expect(parse(serialize({ present: true, slide: 4 }), 3)).toEqual({ present: true, slide: 4 });
+		expect(parse(serialize({ own: false, present: true, slide: 4 }), 3)).toEqual({ own: false, present: true, slide: 4 });
+	});
+
+	it('reads and writes the visitor’s own network, with or without presenter mode', () => {
+		expect(parse('model=yours', 3)).toEqual({ own: true, present: false, slide: 1 });
+		expect(parse('model=cifar10', 3).own).toBe(false);
+		expect(parse('model=YOURS', 3).own).toBe(false);
+		expect(chapterHref(3, { own: true })).toBe('/learn/fold?model=yours');
+		expect(chapterHref(3, { own: true, present: true, slide: 2 })).toBe('/learn/fold?model=yours&present&slide=2');
+		const q = { own: true, present: true, slide: 2 };
+		expect(parse(serialize(q), 3)).toEqual(q);
 	});
 
 	it('steps through all slides across chapters and stops at both ends', () => {

@@ -25,19 +25,33 @@ export function isLessonSeed(n: unknown): n is number {
 	return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 0xffffffff;
 }
 
+/** The blocks a lesson can be about: depthwise ones with every kind of branch, narrow pointwise ones with a skip. */
+export function teachableBlocks(model: UnfusedModel): { depthwise: number[]; pointwise: number[] } {
+	const indices = model.blocks.map((_, i) => i);
+	return {
+		// k ≥ 2: chapter 1 adds two of the block's own conv branches
+		depthwise: indices.filter((i) => {
+			const s = model.blocks[i].spec;
+			return s.role === 'depthwise' && s.hasScale && s.hasSkip && s.k >= 2;
+		}),
+		pointwise: indices.filter((i) => {
+			const s = model.blocks[i].spec;
+			return s.role === 'pointwise' && s.hasSkip && s.cin <= MAX_POINTWISE_CHANNELS;
+		})
+	};
+}
+
+/** Whether every chapter finds its blocks in this network. */
+export function canTeach(model: UnfusedModel): boolean {
+	const { depthwise, pointwise } = teachableBlocks(model);
+	return depthwise.length > 0 && pointwise.length > 0;
+}
+
 export function lessonInstance(model: UnfusedModel, seed: number): LessonInstance {
 	if (!isLessonSeed(seed)) throw new RangeError('the lesson seed must be a whole number from 0 to 2³²−1');
 	const rand = seededRandom(seed);
 	const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
-	const indices = model.blocks.map((_, i) => i);
-	const dw = indices.filter((i) => {
-		const s = model.blocks[i].spec;
-		return s.role === 'depthwise' && s.hasScale && s.hasSkip && s.k >= 2;
-	});
-	const pw = indices.filter((i) => {
-		const s = model.blocks[i].spec;
-		return s.role === 'pointwise' && s.hasSkip && s.cin <= MAX_POINTWISE_CHANNELS;
-	});
+	const { depthwise: dw, pointwise: pw } = teachableBlocks(model);
 	if (dw.length === 0 || pw.length === 0) throw new RangeError('this network has no depthwise block with k ≥ 2 branches, a scale branch and a skip, or no pointwise block with a skip');
 	const depthwise = pick(dw);
 	const pointwise = pick(pw);

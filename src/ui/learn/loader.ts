@@ -1,15 +1,20 @@
 /**
  * Where the lesson's model, picture and progress come from in the browser: the shipped CIFAR-10
- * checkpoint (fetched once per visit, however many chapters are opened), the explorer's default
- * sample picture, and localStorage. Nothing leaves the device.
+ * checkpoint (fetched once per visit, however many chapters are opened) or the visitor's own
+ * network that /yours keeps in IndexedDB (`?model=yours`), the explorer's default sample picture,
+ * and localStorage. Nothing leaves the device.
  */
 import { PROGRESS_KEY } from '$lib/lesson/progress';
-import { browserLoaders } from '$ui/explorer/loader';
+import { lessonNetwork } from '$lib/lesson/network';
+import { m } from '$lib/paraglide/messages';
+import { browserLoaders, IMAGENET } from '$ui/explorer/loader';
+import { loadTypesetter } from '$ui/explorer/typeset.svelte';
 import { DEFAULT_INPUT } from '$ui/explorer/url';
-import type { LessonLoaders, LessonStorage } from './state.svelte';
+import { loadOwnNetwork } from '$ui/yours/store';
+import type { LessonLoaders, LessonStorage, LoadedOwn } from './state.svelte';
 
 let model: ReturnType<LessonLoaders['loadModel']> | null = null;
-let picture: ReturnType<LessonLoaders['loadPicture']> | null = null;
+const pictures = new Map<number, ReturnType<LessonLoaders['loadPicture']>>();
 
 export const lessonLoaders: LessonLoaders = {
 	loadModel(onProgress) {
@@ -26,11 +31,27 @@ export const lessonLoaders: LessonLoaders = {
 			});
 		return model;
 	},
+	// Read afresh each time: the visitor may have kept another network on /yours since.
+	async loadOwn(onProgress): Promise<LoadedOwn> {
+		onProgress({ text: m.explorer_loading_own(), fraction: null });
+		const kept = await loadOwnNetwork().catch(() => null);
+		if (!kept) return { ok: false, refusal: { reason: 'none' }, name: null };
+		// let the message paint before parsing a large file; the figures' formulas need the typesetter
+		// that our model's loader brings with it
+		const [net] = await Promise.all([new Promise((r) => setTimeout(r, 30)).then(() => lessonNetwork(kept.bytes)), loadTypesetter()]);
+		if (!net.ok) return { ok: false, refusal: net.refusal, name: kept.name };
+		return { ok: true, model: net.model, norm: { mean: net.mean ?? IMAGENET.mean, std: net.std ?? IMAGENET.std }, name: kept.name };
+	},
+	ownNetworkName: async () => (await loadOwnNetwork().catch(() => null))?.name ?? null,
 	loadPicture(size) {
-		picture ??= browserLoaders.loadInput(DEFAULT_INPUT, size).catch((e) => {
-			picture = null;
-			throw e;
-		});
+		let picture = pictures.get(size);
+		if (!picture) {
+			picture = browserLoaders.loadInput(DEFAULT_INPUT, size).catch((e) => {
+				pictures.delete(size);
+				throw e;
+			});
+			pictures.set(size, picture);
+		}
 		return picture;
 	}
 };

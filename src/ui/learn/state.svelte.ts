@@ -17,16 +17,30 @@ import { blockOutputSide, exerciseFor, lessonContext, linearityKernels } from '$
 import { batchNormModes, blockTraffic, channelBn, linearityDemo, linearityPatch, paddingMistake, paramsByK } from '$lib/lesson/figures';
 import { checkAnswer, NO_ATTEMPT, recordAttempt, showsWorkedAnswer, type Verdict } from '$lib/lesson/check';
 import { parseProgress, serializeProgress, solvedCount, type LessonProgress } from '$lib/lesson/progress';
+import type { LessonRefusal } from '$lib/lesson/network';
 import type { Facts } from './text';
-import { slidesOf, stepSlide, type Slide } from './url';
+import { slidesOf, stepSlide, type LessonQuery, type Slide } from './url';
 
 export interface Progress {
 	text: string;
 	fraction: number | null;
 }
 
+/** Why the visitor's network cannot carry the lesson: one of the engine's reasons, or none kept. */
+export type OwnRefusal = LessonRefusal | { reason: 'none' };
+
+/** The visitor's network, ready to teach on, or why not (`name` null when none is kept). */
+export type LoadedOwn =
+	| { ok: true; model: UnfusedModel; norm: Normalization; name: string }
+	| { ok: false; refusal: OwnRefusal; name: string | null };
+
 export interface LessonLoaders {
+	/** Our trained model. */
 	loadModel(onProgress: (p: Progress) => void): Promise<{ model: UnfusedModel; norm: Normalization }>;
+	/** The network /yours keeps in this browser, checked for what the chapters need. */
+	loadOwn(onProgress: (p: Progress) => void): Promise<LoadedOwn>;
+	/** The file name of the network /yours keeps, or null: the switch shows only when there is one. */
+	ownNetworkName(): Promise<string | null>;
 	/** A square picture's RGBA pixels at `size`×`size`. */
 	loadPicture(size: number): Promise<{ rgba: ArrayLike<number>; size: number }>;
 }
@@ -54,6 +68,16 @@ export class LessonState {
 	norm = $state.raw<Normalization | null>(null);
 	pixels = $state.raw<{ rgba: ArrayLike<number>; size: number } | null>(null);
 	progress = $state.raw<LessonProgress>({ seed: 0, chapters: {} });
+	/** The address asks for the visitor's own network (`?model=yours`). */
+	own = $state(false);
+	/** The name of the network /yours keeps, for the switch; null when none is kept. */
+	keptName = $state<string | null>(null);
+	/** The file name whose weights the figures and questions show; null while they are ours. */
+	shownName = $state<string | null>(null);
+	/** Why the visitor's network was asked for but is not shown. */
+	refusal = $state.raw<{ refusal: OwnRefusal; name: string | null } | null>(null);
+	#started = false;
+	#loads = 0;
 
 	chapter = $state<ChapterId>(1);
 	present = $state(false);
@@ -133,26 +157,51 @@ export class LessonState {
 	traffic = $derived(this.context ? blockTraffic(this.context.depthwiseSteps.block, blockOutputSide(this.context)) : null);
 
 	async start() {
+		this.#started = true;
+		this.#loaders
+			.ownNetworkName()
+			.then((name) => (this.keptName = name))
+			.catch(() => (this.keptName = null));
+		await this.#load();
+	}
+
+	/** Loads our model or the visitor's (falling back to ours with the reason), then the picture at its size. */
+	async #load() {
+		const load = ++this.#loads;
+		const current = () => load === this.#loads;
+		const onProgress = (p: Progress) => current() && (this.status = { kind: 'loading', progress: p });
 		this.status = { kind: 'loading', progress: { text: '', fraction: 0 } };
+		this.refusal = null;
+		let loaded: { model: UnfusedModel; norm: Normalization; name: string | null };
 		try {
-			const { model, norm } = await this.#loaders.loadModel((p) => (this.status = { kind: 'loading', progress: p }));
-			this.norm = norm;
-			this.model = model;
-			this.status = { kind: 'ready' };
+			const mine = this.own ? await this.#loaders.loadOwn(onProgress) : null;
+			if (!current()) return;
+			if (mine?.ok) loaded = mine;
+			else {
+				if (mine) this.refusal = { refusal: mine.refusal, name: mine.name };
+				loaded = { ...(await this.#loaders.loadModel(onProgress)), name: null };
+			}
 		} catch (e) {
-			this.status = { kind: 'failed', message: (e as Error).message };
+			if (current()) this.status = { kind: 'failed', message: (e as Error).message };
 			return;
 		}
+		if (!current()) return;
+		this.norm = loaded.norm;
+		this.model = loaded.model;
+		this.shownName = loaded.name;
+		this.status = { kind: 'ready' };
 		try {
-			this.pixels = await this.#loaders.loadPicture(this.model.spec.inputSize);
+			const pixels = await this.#loaders.loadPicture(loaded.model.spec.inputSize);
+			if (current()) this.pixels = pixels;
 		} catch (e) {
-			this.pictureError = (e as Error).message;
+			if (current()) this.pictureError = (e as Error).message;
 		}
 	}
 
-	/** Open a chapter (and slide); figure controls start afresh. */
-	open(chapter: ChapterId, present: boolean, slide: number) {
-		if (chapter !== this.chapter) {
+	/** Open a chapter (and slide) on our model or the visitor's; figure controls start afresh. */
+	open(chapter: ChapterId, q: LessonQuery) {
+		const reload = q.own !== this.own;
+		if (chapter !== this.chapter || reload) {
 			this.verdict = null;
 			this.editA = null;
 			this.pickedTap = 4;
@@ -160,8 +209,10 @@ export class LessonState {
 			this.offCentre = false;
 		}
 		this.chapter = chapter;
-		this.present = present;
-		this.slide = Math.max(1, Math.min(slidesOf(chapter).length, slide));
+		this.own = q.own;
+		this.present = q.present;
+		this.slide = Math.max(1, Math.min(slidesOf(chapter).length, q.slide));
+		if (reload && this.#started) void this.#load();
 	}
 
 	answer(response: string | number | boolean) {

@@ -7,6 +7,7 @@
  */
 import type { ChapterId } from '$lib/lesson/chapters';
 import type { Given } from '$lib/lesson/exercises';
+import type { LessonRefusal } from '$lib/lesson/network';
 import { formatInt, formatPrecise, formatScientific } from '$lib/format';
 import { m } from '$lib/paraglide/messages';
 import { getLocale } from '$lib/paraglide/runtime';
@@ -441,6 +442,34 @@ export const UI = {
 	cellGrid: (n: number) => m.learn_ui_cell_grid({ n }),
 	cellName: (i: number, size: number) =>
 		size === 1 ? m.learn_ui_cell_channel({ i }) : m.learn_ui_cell_tap({ row: Math.floor(i / size), column: i % size }),
+	// whose weights
+	get weightsSwitch() {
+		return m.learn_ui_weights_switch();
+	},
+	get weightsOurs() {
+		return m.learn_ui_weights_ours();
+	},
+	weightsYours: (name: string) => m.learn_ui_weights_yours({ name }),
+	/** The figure's caption: the file name when the weights are the visitor's, null for ours. */
+	whose: (ownName: string | null) => (ownName === null ? m.learn_ui_whose_ours() : m.learn_ui_whose_yours({ name: ownName })),
+	/** Why the visitor's network (`name`, null when none is kept) cannot carry the lesson, in one sentence. */
+	ownRefused: (r: LessonRefusal | { reason: 'none' }, name: string | null): string => {
+		const n = name ?? '';
+		switch (r.reason) {
+			case 'none':
+				return m.learn_ui_own_none();
+			case 'onnx':
+				return m.learn_ui_own_onnx({ name: n });
+			case 'fused':
+				return m.learn_ui_own_fused({ name: n });
+			case 'family':
+				return m.learn_ui_own_family({ name: n, families: r.families.join(', ') });
+			case 'blocks':
+				return m.learn_ui_own_blocks({ name: n });
+			case 'unreadable':
+				return m.learn_ui_own_unreadable({ name: n, detail: r.detail });
+		}
+	},
 	foldTitle: (label: string, block: string, channel: number) => m.learn_ui_fold_title({ label, block, channel }),
 	identityLabel: (block: string, channel: number) => m.learn_ui_identity_label({ block, channel })
 };

@@ -1,8 +1,10 @@
 /**
  * The lesson's addresses: each chapter has its own path (`/learn/fold`), and presenter mode adds
- * `?present&slide=N`, so every slide has a URL of its own. Pure parse/serialize, unit-tested.
+ * `?present&slide=N`, so every slide has a URL of its own; `?model=yours` teaches on the visitor's
+ * own network (the one /yours keeps), as in the explorer. Pure parse/serialize, unit-tested.
  */
 import { CHAPTER_IDS, type ChapterId } from '$lib/lesson/chapters';
+import { OWN_NETWORK } from '$lib/models';
 
 export const LEARN_PATH = '/learn';
 
@@ -49,12 +51,14 @@ export function slidesOf(id: ChapterId): readonly Slide[] {
 }
 
 export interface LessonQuery {
+	/** Teach on the visitor's own network (`model=yours`) instead of ours. */
+	own: boolean;
 	present: boolean;
 	/** 1-based index into the chapter's slides; only meaningful when presenting. */
 	slide: number;
 }
 
-export const DEFAULT_QUERY: Readonly<LessonQuery> = { present: false, slide: 1 };
+export const DEFAULT_QUERY: Readonly<LessonQuery> = { own: false, present: false, slide: 1 };
 
 export function chapterFromSlug(slug: string): ChapterId | null {
 	return CHAPTER_IDS.find((id) => CHAPTER_SLUGS[id] === slug) ?? null;
@@ -66,16 +70,17 @@ export function parse(search: string | URLSearchParams, id: ChapterId): LessonQu
 	const present = q.has('present') && q.get('present') !== '0';
 	const raw = q.get('slide');
 	const n = raw !== null && /^\d{1,2}$/.test(raw) ? Number(raw) : 1;
-	return { present, slide: n >= 1 && n <= slidesOf(id).length ? n : 1 };
+	return { own: q.get('model') === OWN_NETWORK, present, slide: n >= 1 && n <= slidesOf(id).length ? n : 1 };
 }
 
-/** The query string without "?": empty outside presenter mode. */
+/** The query string without "?": empty for our model outside presenter mode. */
 export function serialize(q: LessonQuery): string {
-	return q.present ? `present&slide=${q.slide}` : '';
+	return [q.own ? `model=${OWN_NETWORK}` : '', q.present ? `present&slide=${q.slide}` : ''].filter(Boolean).join('&');
 }
 
-export function chapterHref(id: ChapterId, q: LessonQuery = DEFAULT_QUERY): string {
-	const s = serialize(q);
+/** A chapter's address; what `q` leaves out is the default (our model, not presenting). */
+export function chapterHref(id: ChapterId, q: Partial<LessonQuery> = DEFAULT_QUERY): string {
+	const s = serialize({ ...DEFAULT_QUERY, ...q });
 	return `${LEARN_PATH}/${CHAPTER_SLUGS[id]}${s ? `?${s}` : ''}`;
 }
 

@@ -2,9 +2,9 @@
  * The visitor's last network, kept in this browser's IndexedDB so it survives a reload; nothing is
  * uploaded. One record under one key. Other pages read it through `loadOwnNetwork()` (`?model=yours`).
  */
-const DB_NAME = 'mobileone-lab';
-const STORE = 'own-network';
-const KEY = 'last';
+/** Where the record lies, in one place: the page and the tests that write or clear it use these. */
+export const OWN_NETWORK_DB = { name: 'mobileone-lab', version: 1, store: 'own-network', key: 'last' } as const;
+const { name: DB_NAME, version: DB_VERSION, store: STORE, key: KEY } = OWN_NETWORK_DB;
 
 export interface OwnNetwork {
 	name: string;
@@ -13,7 +13,7 @@ export interface OwnNetwork {
 
 function open(): Promise<IDBDatabase> {
 	return new Promise((resolve, reject) => {
-		const req = indexedDB.open(DB_NAME, 1);
+		const req = indexedDB.open(DB_NAME, DB_VERSION);
 		req.onupgradeneeded = () => req.result.createObjectStore(STORE);
 		req.onsuccess = () => resolve(req.result);
 		req.onerror = () => reject(req.error ?? new Error('IndexedDB could not be opened'));
