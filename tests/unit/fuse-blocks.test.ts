@@ -96,17 +96,17 @@ describe('family blocks inside any state dict, fused in place', () => {
 		expect(page.bytes.length).toBe(cliBytes.length);
 		expect(Buffer.from(page.bytes).equals(Buffer.from(cliBytes))).toBe(true);
 		expect(readSafetensors(page.bytes).metadata).toEqual({ fused_by: 'mobileone-lab' });
-		// one row per block for the page's table: family, branches merged, its own check
+		// one row per block for the page's table, in the file's key order (safetensors sorts keys by name): family, branches merged, its own check
 		expect(page.blockChecks!.map((c) => [c.block, c.familyId, c.branches])).toEqual([
+			['backbone.stage1.0', 'repvgg', 3],
+			['blocks.3.token_mixer', 'repvggdw', 3],
+			['features.4', 'mobileone', 5],
+			['head.rep', 'learnable-rep', 4],
 			['layer1.0.conv1', 'dbb', 4],
 			['layer1.0.conv2', 'dbb', 4],
 			['layer1.1.conv1', 'acnet', 3],
-			['backbone.stage1.0', 'repvgg', 3],
-			['stages.0.token_mixer', 'repmixer', 4],
 			['stages.0.cpe', 'repcpe', 2],
-			['blocks.3.token_mixer', 'repvggdw', 3],
-			['features.4', 'mobileone', 5],
-			['head.rep', 'learnable-rep', 4]
+			['stages.0.token_mixer', 'repmixer', 4]
 		]);
 		for (const c of page.blockChecks!) expect(c.maxDelta, c.block).toBeLessThanOrEqual(1e-5 * c.maxOutput);
 	}, 300_000);

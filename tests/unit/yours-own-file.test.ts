@@ -98,7 +98,7 @@ describe('names and sentences', () => {
 		const proof = { input: { name: 'x', shape: [1] }, seed: 1, maxDelta: 2e-6, maxOutput: 3, agrees: true, perBlock: false, tolerance: 1e-4 };
 		expect(verdictSentence(proof)).toMatch(/^The fused network computes the same function/);
 		expect(verdictSentence({ ...proof, maxDelta: 1, agrees: false })).toMatch(/does NOT agree/);
-		expect(verdictSentence({ ...proof, perBlock: true })).toMatch(/^Every block's fused conv computes the same function .* worst max \|Δ\| = 2e-6/);
+		expect(verdictSentence({ ...proof, perBlock: true })).toMatch(/^Every block's fused conv computes the same function .* worst max \|Δ\| = 2\.0 × 10⁻⁶ against max \|y\| = 3\.0 × 10⁰/);
 		expect(verdictSentence({ ...proof, perBlock: true, maxDelta: 1, agrees: false })).toMatch(/does NOT agree/);
 	});
 	it('uses the spec the test writes', () => expect(SMALL_SPEC.stem.k).toBe(2));
