@@ -184,14 +184,15 @@ export class ExplorerState {
 	});
 
 	/** What the model is called in headings: the catalogue's name, or the visitor's file. */
-	modelName = $derived(this.modelId === OWN_NETWORK ? m.explorer_own_network_label({ file: this.ownName ?? m.explorer_not_kept() }) : modelChoice(this.modelId).name);
+	modelName = $derived(this.modelId === OWN_NETWORK ? m.shell_own_network_label({ file: this.ownName ?? m.shell_own_not_kept() }) : modelChoice(this.modelId).name);
 
 	/** The deep link to exactly this view, or null while there is nothing to link to. */
 	query = $derived.by((): string | null => {
 		if (this.familyMode) {
 			const f = this.fam;
 			// nothing to link to before the picture is in (and SvelteKit's router is up by then)
-			if (!f.inputPixels) return null;
+			// nor while a kept block is still being read
+			if (!f.inputPixels || this.ownBlocksStatus?.kind === 'loading') return null;
 			if (f.ownPath !== null)
 				return serialize({ ...DEFAULT_QUERY, family: familyParamOf(f.family.id), model: OWN_NETWORK, ownBlock: f.ownPath, familyStep: f.step, zeroGap: f.zeroGap, channel: f.channel, input: this.inputId });
 			return serialize({ ...DEFAULT_QUERY, family: f.param, familyStep: f.step, zeroGap: f.zeroGap, channel: f.channel, input: this.inputId });
@@ -212,11 +213,12 @@ export class ExplorerState {
 		if (q.family || q.ownBlock !== null) {
 			this.familyMode = true;
 			if (q.family) this.fam.select(q.family);
-			const own = q.ownBlock !== null || q.model === OWN_NETWORK ? this.openOwnBlocks(q.ownBlock, q.family) : null;
-			await Promise.all([own, this.selectInput(this.inputId), loadTypesetter()]);
-			this.fam.setStep(q.familyStep);
-			this.fam.setChannel(q.channel);
-			this.fam.zeroGap = q.zeroGap;
+			// A synthetic block's step is known now, so the first frame drawn is the linked one; a kept
+			// block's steps are only known once its file is read (nothing is drawn until then).
+			const wantsOwn = q.ownBlock !== null || q.model === OWN_NETWORK;
+			if (!wantsOwn) this.#openFamilyAt(q);
+			await Promise.all([wantsOwn ? this.openOwnBlocks(q.ownBlock, q.family) : null, this.selectInput(this.inputId), loadTypesetter()]);
+			if (wantsOwn) this.#openFamilyAt(q);
 			return;
 		}
 		if (!(await this.#loadModel(q.model))) return;
@@ -230,6 +232,12 @@ export class ExplorerState {
 			this.showSlide(q.slide);
 		}
 		await this.selectInput(this.inputId);
+	}
+
+	#openFamilyAt(q: ExplorerQuery) {
+		this.fam.setStep(q.familyStep);
+		this.fam.setChannel(q.channel);
+		this.fam.zeroGap = q.zeroGap;
 	}
 
 	/**
