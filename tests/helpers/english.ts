@@ -41,6 +41,7 @@ export const ALLOWED_PHRASES: readonly string[] = [
 	// terms of art kept as their field writes them
 	'BatchNorm',
 	'ReLU',
+	'SiLU (Swish)',
 	'FLOPs',
 	'top-1',
 	'float32',

@@ -5,6 +5,7 @@
  * fixed input size or, where it leaves H and W symbolic, at the size the fuse check and the
  * /yours page's proof use (`graphCheckInput`); `sizeNote` says which.
  */
+import { WeightsError } from '../core/errors';
 import { seededNormal } from '../core/random';
 import { graphCheckInput } from '../fuse-file';
 import { fuseParallelBranches } from '../graph/fuse-branches';
@@ -32,7 +33,7 @@ export async function fileBenchGraphs(name: string, bytes: Uint8Array, hooks: Pr
 	hooks.onStep?.({ phase: 'build', step: 'file-fuse' }, 0);
 	await hooks.pause?.();
 	const { model: fused, summary } = fuseParallelBranches(file.model);
-	if (!summary.groups.some((g) => g.merged)) throw new Error(`nothing to time against: ${summary.message}`);
+	if (!summary.groups.some((g) => g.merged)) throw new WeightsError('not-mobileone', `nothing to time against: ${summary.message}`);
 	const output = file.model.graph.outputs[0]?.name;
 	if (output === undefined) throw new Error('the graph has no output');
 	const { name: input, shape, symbolic } = graphCheckInput(file.model);

@@ -6,6 +6,9 @@
  */
 import type { LatencyResult } from '$lib/bench';
 import type { BackendId, FromWorker, PreparedEvent, ProgressEvent, RunRequest } from './messages';
+import { workerErrorText } from './words';
+import { failureSentence } from '$ui/yours/own-file';
+import { m } from '$lib/paraglide/messages';
 
 export interface RunHandlers {
 	onProgress(e: ProgressEvent): void;
@@ -30,7 +33,7 @@ export class LatencyClient {
 			this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.receive(e.data);
 			this.worker.onerror = (e) => {
 				e.preventDefault();
-				this.fail(`the benchmark worker failed: ${e.message || 'it could not start'}`);
+				this.fail(m.latency_worker_crashed({ message: e.message || m.latency_worker_not_started() }));
 			};
 		}
 		const id = this.nextId++;
@@ -68,26 +71,27 @@ export class LatencyClient {
 		}
 	}
 
-	private receive(m: FromWorker): void {
+	private receive(msg: FromWorker): void {
 		const a = this.active;
-		if (!a || m.id !== a.id) return;
-		switch (m.type) {
+		if (!a || msg.id !== a.id) return;
+		switch (msg.type) {
 			case 'progress':
-				this.handlers?.onProgress(m);
+				this.handlers?.onProgress(msg);
 				break;
 			case 'prepared':
-				this.handlers?.onPrepared(m);
+				this.handlers?.onPrepared(msg);
 				break;
 			case 'result':
 				this.active = null;
-				a.finish({ kind: 'result', result: m.result });
+				a.finish({ kind: 'result', result: msg.result });
 				break;
 			case 'cancelled':
 				this.active = null;
 				a.finish({ kind: 'cancelled' });
 				break;
 			case 'error':
-				this.fail(m.message);
+				// the engine's English by its code in the page's language, as the Your network page says it
+				this.fail(msg.reason ? workerErrorText(msg.reason) : failureSentence(msg.code ?? null, msg.message));
 				break;
 		}
 	}

@@ -28,7 +28,8 @@ import { fetchBytes, loadShippedCheckpoint, modelChoice, syntheticVariant } from
 import { isFamilyModelId, OWN_NETWORK, type LabModelId, type ModelId } from '$lib/models';
 import { loadOwnNetwork } from '$ui/yours/store';
 import { requireUnfused } from '$lib/io/checkpoint';
-import type { BackendId, FromWorker, Phase, ProgressStep, RunRequest, ToWorker } from './messages';
+import { WeightsError } from '$lib/core/errors';
+import type { BackendId, FromWorker, Phase, ProgressStep, RunRequest, ToWorker, WorkerErrorReason } from './messages';
 import { ORT_FILES } from '$ui/shared/ort';
 
 type Ort = typeof import('onnxruntime-web');
@@ -121,7 +122,7 @@ async function prepare(req: RunRequest, runtime: BenchRuntime): Promise<{ bench:
 		progress(id, 'weights', { step: 'weights-own' }, null);
 		// Workers can open IndexedDB: the bytes never pass through the page.
 		const kept = await loadOwnNetwork();
-		if (!kept) throw new Error('no network of yours is kept in this browser; drop one on the Your network page first');
+		if (!kept) throw new KnownFailure('no-own-network', 'no network of yours is kept in this browser; drop one on the Your network page first');
 		const file = await fileBenchGraphs(kept.name, kept.bytes, hooks);
 		graphs = file;
 		sizeNote = file.sizeNote;
@@ -130,6 +131,15 @@ async function prepare(req: RunRequest, runtime: BenchRuntime): Promise<{ bench:
 	const bench = await openBenchSessions(runtime, graphs, hooks);
 	prepared = { model: req.model, bench, sizeNote };
 	return prepared;
+}
+
+class KnownFailure extends Error {
+	constructor(
+		readonly reason: WorkerErrorReason,
+		message: string
+	) {
+		super(message);
+	}
 }
 
 type Hooks = Required<PrepareHooks>;
@@ -196,7 +206,7 @@ async function run(req: RunRequest): Promise<void> {
 		}
 		post({ type: 'result', id, result });
 	} catch (e) {
-		post({ type: 'error', id, message: e instanceof Error ? e.message : String(e) });
+		post({ type: 'error', id, message: e instanceof Error ? e.message : String(e), reason: e instanceof KnownFailure ? e.reason : undefined, code: e instanceof WeightsError ? e.code : null });
 	} finally {
 		if (current === job) current = null;
 	}
@@ -207,7 +217,7 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
 	if (msg.type === 'cancel') {
 		if (current?.id === msg.id) current.cancel = true;
 	} else if (msg.type === 'run') {
-		if (current) post({ type: 'error', id: msg.id, message: 'a benchmark is already running' });
+		if (current) post({ type: 'error', id: msg.id, message: 'a benchmark is already running', reason: 'busy' });
 		else void run(msg);
 	}
 };

@@ -1,6 +1,7 @@
 /** What the latency page and its worker say to each other. */
 import type { FormId, GraphSize, LatencyResult, PrepareStep } from '$lib/bench';
 import type { LabModelId } from '$lib/models';
+import type { WeightsErrorCode } from '$lib/core/errors';
 
 /** onnxruntime-web backends the lab offers: WebAssembly on one thread or several, and WebGPU. */
 export const BACKEND_IDS = ['wasm-1', 'wasm-n', 'webgpu'] as const;
@@ -57,4 +58,7 @@ export type FromWorker =
 	| PreparedEvent
 	| { type: 'result'; id: number; result: LatencyResult }
 	| { type: 'cancelled'; id: number }
-	| { type: 'error'; id: number; message: string };
+	| { type: 'error'; id: number; message: string; reason?: WorkerErrorReason; code?: WeightsErrorCode | null };
+
+/** Failures the worker itself knows, so the page can say them in its own language. */
+export type WorkerErrorReason = 'no-own-network' | 'busy';

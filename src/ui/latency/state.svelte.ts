@@ -6,7 +6,8 @@
 import { m } from '$lib/paraglide/messages';
 import type { FormId, GraphSize, LatencyResult } from '$lib/bench';
 import { formatRatio } from '$lib/format';
-import { labModelChoice, OWN_NETWORK, ownNetworkLabel, type LabModelId as ModelId } from '$lib/models';
+import { labModelChoice, OWN_NETWORK, type LabModelId as ModelId } from '$lib/models';
+import { ownNetworkName } from './words';
 import { pickBackend, type BackendOption } from './backends';
 import { LatencyClient } from './client';
 import type { BackendId, Phase, ProgressEvent } from './messages';
@@ -126,7 +127,7 @@ export class LatencyState {
 
 	/** How headings name a model: the catalogue's name, or the visitor's file. */
 	modelName(id: ModelId): string {
-		return id === OWN_NETWORK ? ownNetworkLabel(this.ownName ?? 'kept in this browser') : labModelChoice(id).name;
+		return id === OWN_NETWORK ? ownNetworkName(this.ownName) : labModelChoice(id).name;
 	}
 
 	/** Settings read from a link. The backend is only a wish until `setBackends` knows what runs here. */

@@ -7,7 +7,7 @@
 import { describeBackend, formDef, type EnvironmentWords, type FormId, type LatencyWords } from '$lib/bench';
 import type { EnvironmentInfo } from '$lib/bench';
 import { formatBytes, formatInt, formatSeconds } from '$lib/format';
-import type { ProgressStep } from './messages';
+import type { ProgressStep, WorkerErrorReason } from './messages';
 import { modelFacts, type FamilyModelId, type ModelId } from '$lib/models';
 import { m } from '$lib/paraglide/messages';
 import { getLocale } from '$lib/paraglide/runtime';
@@ -158,4 +158,19 @@ export function modelDetails(id: ModelId | FamilyModelId): string {
 	else parts.push(`k = ${f.k}`);
 	if (f.squeezeExcite) parts.push(m.latency_model_se());
 	return parts.join(' · ');
+}
+
+const WORKER_ERRORS: Record<WorkerErrorReason, () => string> = {
+	'no-own-network': m.latency_error_no_own_network,
+	busy: m.latency_error_busy
+};
+
+/** A failure the worker named, in the page's language. */
+export function workerErrorText(reason: WorkerErrorReason): string {
+	return WORKER_ERRORS[reason]();
+}
+
+/** How the lab's headings name the visitor's network. */
+export function ownNetworkName(file: string | null): string {
+	return m.shell_own_network_label({ file: file ?? m.shell_own_not_kept() });
 }
