@@ -104,11 +104,6 @@ export function formatFraction(x: number, digits = 3): string {
 	return x.toFixed(digits);
 }
 
-/** A pixel count in whole megapixels: 50_000_000 → "50 megapixels". */
-export function formatMegapixels(pixels: number): string {
-	return `${Math.round(pixels / 1e6)} megapixels`;
-}
-
 /** A number inside a TeX formula: significant digits, the exponent as ×10ⁿ when very small or large. */
 export function formatTex(v: number, digits = 4): string {
 	if (v === 0) return '0';

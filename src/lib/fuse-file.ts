@@ -75,6 +75,12 @@ export interface FuseFileOptions {
 	blocksInPlace?: boolean;
 }
 
+/**
+ * The seed of the random input the browser's proof runs on, so a rerun compares the same numbers
+ * and the explorer shows a kept block's max |Δ| exactly as the Your network page did.
+ */
+export const PROOF_SEED = 20240601;
+
 /** The metadata both the CLI and the page write into a fused safetensors file, so the two give identical bytes. */
 export const FUSED_METADATA: Readonly<Record<string, string>> = { fused_by: 'mobileone-lab' };
 

@@ -1,6 +1,6 @@
 /** The number readings the classify page added to lib/format. */
 import { describe, expect, it } from 'vitest';
-import { formatFraction, formatMegapixels, formatScientific } from '../../src/lib/format';
+import { formatFraction, formatScientific } from '../../src/lib/format';
 
 describe('classify number formats', () => {
 	it('writes tiny differences as a power of ten', () => {
@@ -16,10 +16,5 @@ describe('classify number formats', () => {
 		expect(formatFraction(0.4914)).toBe('0.491');
 		expect(formatFraction(0.2)).toBe('0.200');
 		expect(formatFraction(0.24703, 2)).toBe('0.25');
-	});
-
-	it('rounds a pixel budget to whole megapixels', () => {
-		expect(formatMegapixels(50_000_000)).toBe('50 megapixels');
-		expect(formatMegapixels(16384 * 16384)).toBe('268 megapixels');
 	});
 });

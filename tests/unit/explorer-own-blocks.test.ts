@@ -13,7 +13,7 @@ import type { ExplorerLoaders } from '../../src/ui/explorer/loader';
 import { NoOwnNetwork } from '../../src/ui/explorer/loader';
 import { ExplorerState } from '../../src/ui/explorer/state.svelte';
 import { DEFAULT_QUERY, ownBlockHref, parse } from '../../src/ui/explorer/url';
-import { PROOF_SEED } from '../../src/ui/yours/own-file';
+import { PROOF_SEED } from '../../src/lib/fuse-file';
 import { BLOCKS, stateDict } from '../fixtures/family-blocks';
 
 const bytes = writeSafetensors(stateDict());

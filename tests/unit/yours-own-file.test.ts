@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { fuseOwnFile, MAX_FILE_BYTES, PROOF_SEED, sentence, sizeProblem, type Stage } from '../../src/ui/yours/own-file';
+import { fuseOwnFile, MAX_FILE_BYTES, sentence, sizeProblem, type Stage } from '../../src/ui/yours/own-file';
+import { PROOF_SEED } from '../../src/lib/fuse-file';
 import { nodeOnnxRunner } from '../../scripts/cli';
 import { fusedBaseName, verdictSentence } from '../../src/ui/yours/state.svelte';
 import { loadCheckpoint } from '../../src/lib/io/checkpoint';

@@ -13,7 +13,7 @@ import { familyById } from '$lib/families/index';
 import { proveFamilyBlock } from '$lib/families/prove';
 import { BLOCK_CHECK_SIDE, blockCheckInput, blockStateDict } from '$lib/families/fuse-blocks';
 import type { FoundBlock } from '$lib/families/find-blocks';
-import { PROOF_SEED } from '$ui/yours/own-file';
+import { PROOF_SEED } from '$lib/fuse-file';
 import { pixelsToInput } from '$lib/image/preprocess';
 import type { ImageLike } from '$lib/reparam/direct-conv';
 import { IMAGENET, type InputPixels, type OwnBlocks } from './loader';

@@ -5,14 +5,12 @@
  * "your network" worker, the latency worker and unit tests share it.
  */
 import { WeightsError, type WeightsErrorCode } from '$lib/core/errors';
-import { FUSED_METADATA, fuseNetworkFile, type FuseFileResult, type FuseStage, type OnnxRunner } from '$lib/fuse-file';
+import { FUSED_METADATA, fuseNetworkFile, PROOF_SEED, type FuseFileResult, type FuseStage, type OnnxRunner } from '$lib/fuse-file';
 import { formatBytes } from '$lib/format';
 import { m } from '$lib/paraglide/messages';
 
 /** Files above this are refused before a byte is read: the page would need several times it in memory. */
 export const MAX_FILE_BYTES = 512e6;
-/** The seed of the proof's random input, so a rerun compares the same numbers. */
-export const PROOF_SEED = 20240601;
 
 /** The engine's steps, plus the page's own: reading the file, loading the runtime. */
 export type Stage = 'read' | FuseStage | 'runtime';
